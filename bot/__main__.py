@@ -1,0 +1,123 @@
+"""`python -m bot`: run the tutor. `python -m bot validate [DIR]` checks lessons;
+`python -m bot health` is the container's health check."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from telegram.error import InvalidToken, NetworkError
+
+from bot.config import Config, ConfigError
+from bot.content import ContentError
+from bot.validate import load_checked
+
+log = logging.getLogger("bot")
+
+HEARTBEAT_EVERY = 30
+HEARTBEAT_STALE = 120
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot with long polling (the default)")
+    check = sub.add_parser("validate", help="check every lesson file and report problems")
+    check.add_argument("dir", nargs="?", type=Path, help="content folder (default TUTOR_CONTENT)")
+    sub.add_parser("health", help="exit 0 if the running bot's heartbeat is fresh")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "validate":
+            return validate(args.dir or Config.from_env(need_token=False).content_dir)
+        if args.command == "health":
+            return health(Config.from_env(need_token=False))
+        return run(Config.from_env())
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+
+def validate(root: Path) -> int:
+    try:
+        library = load_checked(root)
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    steps = sum(len(c.steps) for c in library.courses)
+    print(f"{root}: {len(library.courses)} course(s), {steps} step(s), all valid.")
+    return 0
+
+
+def heartbeat_path(config: Config) -> Path:
+    return config.db_path.parent / "heartbeat"
+
+
+def health(config: Config) -> int:
+    path = heartbeat_path(config)
+    try:
+        age = time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        print(f"unhealthy: no heartbeat at {path}", file=sys.stderr)
+        return 1
+    if age > HEARTBEAT_STALE:
+        print(f"unhealthy: last heartbeat {age:.0f}s ago", file=sys.stderr)
+        return 1
+    print(f"healthy: heartbeat {age:.0f}s ago")
+    return 0
+
+
+def run(config: Config) -> int:
+    logging.basicConfig(
+        level=config.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        library = load_checked(config.content_dir)
+    except ContentError as exc:
+        print("The lessons have problems; fix them and start again:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+
+    from bot.app import build_application  # Telegram is imported only when the bot runs.
+    from bot.store import Store
+
+    store = Store.open(config.db_path)
+    application = build_application(config, library, store)
+    beat = heartbeat_path(config)
+
+    async def heartbeat(_context: object) -> None:
+        beat.touch()
+
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(heartbeat, interval=HEARTBEAT_EVERY, first=0)
+    courses = ", ".join(c.id for c in library.courses)
+    log.info("starting: courses %s, database %s, api %s", courses, config.db_path, config.api_url)
+    try:
+        application.run_polling(
+            timeout=config.poll_timeout,
+            allowed_updates=["message", "callback_query"],
+            close_loop=False,
+        )
+    except InvalidToken:
+        print(
+            "Telegram refused the token: check TELEGRAM_BOT_TOKEN with @BotFather.", file=sys.stderr
+        )
+        return 2
+    except NetworkError as exc:
+        print(f"Cannot reach the Bot API at {config.api_url}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    log.info("stopped cleanly")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""The composition root: the one place the real parts are wired together.
+
+`__main__` runs what `build_application` returns, and the end-to-end tests run the very same
+wiring against a fake Bot API server, so what is tested is what runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import handlers, render
+from bot.config import Config
+from bot.content import Library
+from bot.delivery import Outbox, RetryingRateLimiter
+from bot.handlers import Tutor, TutorContext
+from bot.ordering import PerChatOrder
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+ErrorSink = Callable[[BaseException, object], None]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_application(
+    config: Config,
+    library: Library,
+    store: Store,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    error_sink: ErrorSink | None = None,
+) -> Application:
+    """The bot, ready to run: handlers registered in the order they are matched."""
+    application = (
+        ApplicationBuilder()
+        .token(config.token)
+        .base_url(config.base_url)
+        .base_file_url(config.base_file_url)
+        .context_types(ContextTypes(context=TutorContext))
+        .concurrent_updates(PerChatOrder())
+        .rate_limiter(RetryingRateLimiter())
+        .post_init(_register_commands)
+        .build()
+    )
+    outbox = Outbox(application.bot, store, clock)
+    application.bot_data["tutor"] = Tutor(library, store, outbox, clock)
+    application.bot_data["error_sink"] = error_sink
+
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("start", handlers.start, filters=private))
+    application.add_handler(CommandHandler("continue", handlers.resume, filters=private))
+    application.add_handler(CommandHandler("courses", handlers.list_courses, filters=private))
+    application.add_handler(CommandHandler("help", handlers.show_help, filters=private))
+    application.add_handler(CallbackQueryHandler(handlers.tap))
+    application.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))
+    application.add_handler(MessageHandler(private & filters.TEXT, handlers.plain_text))
+    application.add_error_handler(on_error)
+    return application
+
+
+async def _register_commands(application: Application) -> None:
+    """The command menu Telegram shows next to the text box."""
+    await application.bot.set_my_commands([BotCommand(n, d) for n, d in render.COMMANDS])
+
+
+async def on_error(update: object, context: TutorContext) -> None:
+    """Log a surprise with its context and tell the learner something kind; never a traceback."""
+    error = context.error
+    sink: ErrorSink | None = context.application.bot_data.get("error_sink")
+    if sink is not None and error is not None:
+        sink(error, update)
+    where = ""
+    chat_id = None
+    if isinstance(update, Update):
+        chat_id = update.effective_chat.id if update.effective_chat else None
+        where = f" (update {update.update_id}, chat {chat_id})"
+    log.error("unexpected error%s", where, exc_info=error)
+    if chat_id is None:
+        return
+    try:
+        await context.tutor.outbox.send(chat_id, [render.oops()])
+    except Exception:
+        log.exception("could not tell chat %s about the error", chat_id)

@@ -1,0 +1,106 @@
+"""The callback-data protocol: what a button says when it is tapped, in at most 64 bytes.
+
+A short prefix per action and `:`-separated fields. Everything that does not parse is treated
+as a stale or forged tap by the caller; nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_BYTES = 64
+"""Telegram refuses callback data over 64 bytes (UTF-8)."""
+
+
+@dataclass(frozen=True)
+class Courses:
+    """Show the course menu."""
+
+
+@dataclass(frozen=True)
+class OpenCourse:
+    course_id: str
+
+
+@dataclass(frozen=True)
+class OpenStep:
+    course_id: str
+    step: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    seq: int
+    course_id: str
+    step: int
+    question: int
+    option_id: str
+
+
+@dataclass(frozen=True)
+class Next:
+    seq: int
+
+
+@dataclass(frozen=True)
+class AnotherWay:
+    seq: int
+
+
+Action = Courses | OpenCourse | OpenStep | Answer | Next | AnotherWay
+
+
+def encode(action: Action) -> str:
+    match action:
+        case Courses():
+            return "m"
+        case OpenCourse(course_id):
+            return f"c:{course_id}"
+        case OpenStep(course_id, step):
+            return f"s:{course_id}:{step}"
+        case Answer(seq, course_id, step, question, option_id):
+            return f"a:{seq}:{course_id}:{step}:{question}:{option_id}"
+        case Next(seq):
+            return f"n:{seq}"
+        case AnotherWay(seq):
+            return f"w:{seq}"
+    raise TypeError(f"not an action: {action!r}")
+
+
+def decode(data: str | None) -> Action | None:
+    """The action a button names, or None for anything that is not one of ours."""
+    if not data or len(data.encode()) > MAX_BYTES:
+        return None
+    kind, *fields = data.split(":")
+    try:
+        match kind, fields:
+            case "m", []:
+                return Courses()
+            case "c", [course_id] if course_id:
+                return OpenCourse(course_id)
+            case "s", [course_id, step] if course_id:
+                return OpenStep(course_id, _number(step))
+            case "a", [seq, course_id, step, question, option_id] if course_id and option_id:
+                return Answer(_number(seq), course_id, _number(step), _number(question), option_id)
+            case "n", [seq]:
+                return Next(_number(seq))
+            case "w", [seq]:
+                return AnotherWay(_number(seq))
+    except ValueError:
+        return None
+    return None
+
+
+def _number(text: str) -> int:
+    """A non-negative decimal without sign or spaces (int() alone accepts ' +1_0')."""
+    if not text.isascii() or not text.isdigit() or len(text) > 12:
+        raise ValueError(text)
+    return int(text)
+
+
+def fits(data: str) -> bool:
+    return 1 <= len(data.encode()) <= MAX_BYTES
+
+
+LONGEST_SEQ = 10**12 - 1
+"""The largest seq `_number` accepts; content validation checks buttons with it."""

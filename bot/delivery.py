@@ -1,0 +1,149 @@
+"""Talking to Telegram: sending, editing and answering, with its limits and errors handled.
+
+Everything the bot says goes through `Outbox`, so Telegram's rules live in one place: HTML
+parse mode, messages split under 4096 characters, callback answers under 200, a learner who
+blocked the bot marked inactive rather than treated as a failure, and transient failures
+(429, timeouts, 5xx) retried by `RetryingRateLimiter`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import datetime
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import AIORateLimiter
+
+from bot import render
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_CALLBACK_ANSWER = 200
+
+
+class RetryingRateLimiter(AIORateLimiter):
+    """PTB's limiter (30/s overall, 20/min per group, waits out 429s), plus retries of
+    transient failures — timeouts and 5xx — that it leaves to the caller.
+
+    A 4xx other than 429 is the bot's own mistake and is never retried.
+    """
+
+    def __init__(self, *, max_retries: int = 3, backoff: float = 0.5):
+        super().__init__(max_retries=max_retries)
+        self._transient_retries = max_retries
+        self._backoff = backoff
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        for attempt in range(self._transient_retries + 1):
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except (BadRequest, RetryAfter):
+                raise
+            except NetworkError as exc:
+                if attempt == self._transient_retries:
+                    raise
+                delay = self._backoff * 2**attempt
+                log.warning("%s failed (%s); retry %d in %.1fs", endpoint, exc, attempt + 1, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+
+def keyboard(message: render.Message) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+            for row in message.buttons
+        ]
+    )
+
+
+class Outbox:
+    def __init__(self, bot: Bot, store: Store, clock: Callable[[], datetime]):
+        self.bot = bot
+        self.store = store
+        self.clock = clock
+
+    async def send(self, chat_id: int, messages: Sequence[render.Message]) -> list[Message]:
+        """Send in order; stops quietly if the learner has blocked the bot."""
+        sent: list[Message] = []
+        try:
+            for message in messages:
+                for part in render.split(message):
+                    sent.append(
+                        await self.bot.send_message(
+                            chat_id,
+                            part.text,
+                            parse_mode=ParseMode.HTML,
+                            reply_markup=keyboard(part),
+                        )
+                    )
+        except Forbidden as exc:
+            self._blocked(chat_id, exc)
+        return sent
+
+    async def replace(self, chat_id: int, message_id: int, message: render.Message) -> None:
+        """Rewrite a message we sent (a question once answered); a vanished one is no loss."""
+        part = render.split(message)[0]
+        try:
+            await self.bot.edit_message_text(
+                part.text,
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(part),
+            )
+        except Forbidden as exc:
+            self._blocked(chat_id, exc)
+        except BadRequest as exc:
+            _tolerate_edit_failure(exc, chat_id, message_id)
+
+    async def drop_buttons(self, chat_id: int, message_id: int) -> None:
+        try:
+            await self.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id)
+        except Forbidden as exc:
+            self._blocked(chat_id, exc)
+        except BadRequest as exc:
+            _tolerate_edit_failure(exc, chat_id, message_id)
+
+    async def answer(self, query_id: str, text: str | None = None) -> None:
+        """Every tap is answered, so the learner's spinner stops; an expired query is no loss."""
+        if text and len(text) > MAX_CALLBACK_ANSWER:
+            text = text[: MAX_CALLBACK_ANSWER - 1] + "…"
+        try:
+            await self.bot.answer_callback_query(query_id, text=text)
+        except BadRequest as exc:
+            if "query is too old" not in str(exc).lower():
+                raise
+            log.info("callback %s expired before we answered it", query_id)
+
+    def _blocked(self, chat_id: int, exc: Forbidden) -> None:
+        log.info("chat %s refuses messages (%s); marked inactive", chat_id, exc.message)
+        self.store.mark_chat_inactive(chat_id, self.clock())
+
+
+def _tolerate_edit_failure(exc: BadRequest, chat_id: int, message_id: int) -> None:
+    text = str(exc).lower()
+    if "message is not modified" in text:
+        log.debug("message %s in %s already shows that", message_id, chat_id)
+    elif "message to edit not found" in text or "message can't be edited" in text:
+        log.info("message %s in %s can no longer be edited", message_id, chat_id)
+    else:
+        raise exc

@@ -1,0 +1,34 @@
+"""Shared fixtures: the real content, the seed it must match, a fresh database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.content import Library
+from bot.store import Store
+from bot.validate import load_checked
+from tests.seed import Seed, read_seed
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTENT = ROOT / "content"
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    return load_checked(CONTENT)
+
+
+@pytest.fixture(scope="session")
+def seed() -> Seed:
+    return read_seed()
+
+
+@pytest.fixture
+def fresh_store(tmp_path: Path) -> Store:
+    store = Store.open(tmp_path / "tutor.db")
+    yield store
+    store.close()

@@ -1,0 +1,67 @@
+"""The seed lesson (../shared/seed/), read independently of our YAML, to hold it word for word."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+SEED_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "seed"
+LABELS = ("Not quite", "Exactly", "Close", "No worries")
+
+
+@dataclass(frozen=True)
+class SeedOption:
+    text: str
+    label: str
+    feedback: str
+
+
+@dataclass(frozen=True)
+class SeedQuestion:
+    prompt: str
+    options: tuple[SeedOption, ...]
+
+
+@dataclass(frozen=True)
+class Seed:
+    header: str
+    title: str
+    intro: str
+    questions: tuple[SeedQuestion, ...]
+    another_way: str
+    bridges: tuple[str, ...]
+    takeaway: str
+    pattern: str
+
+
+def read_seed() -> Seed:
+    (path,) = sorted(SEED_DIR.glob("*.txt"))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    questions = []
+    for i, line in enumerate(lines):
+        if line.startswith("Question ") and " of " in line:
+            options = []
+            j = i + 2
+            while j < len(lines) and lines[j].startswith("You said: "):
+                glued = lines[j + 1]
+                label = next(lab for lab in LABELS if glued.startswith(lab))
+                options.append(
+                    SeedOption(lines[j][len("You said: ") :], label, glued[len(label) :])
+                )
+                j += 2
+            questions.append(SeedQuestion(lines[i + 1], tuple(options)))
+    another = lines[lines.index("Another way to see it") + 1]
+    bridges = (
+        lines[lines.index("Another way to see it") + 2],
+        lines[lines.index("Question 3 of 3") - 1],
+    )
+    return Seed(
+        header=lines[0],
+        title=lines[1],
+        intro=lines[2],
+        questions=tuple(questions),
+        another_way=another,
+        bridges=bridges,
+        takeaway=lines[lines.index("The takeaway") + 1],
+        pattern=lines[lines.index("The pattern") + 1],
+    )

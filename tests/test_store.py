@@ -1,0 +1,89 @@
+"""The learners' memory: positions, answers and completions survive a reopened database."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot import engine
+from bot.content import Library, Verdict
+from bot.engine import Phase, Turn
+from bot.store import Learner, Store
+from tests.conftest import NOW
+
+ADA = Learner(user_id=2**40 + 7, chat_id=2**40 + 7)
+
+
+def test_a_fresh_database_has_its_schema_and_wal(fresh_store: Store) -> None:
+    assert fresh_store.schema_version() == ["0001_learners_positions_answers"]
+    assert fresh_store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_migrations_apply_once(tmp_path: Path) -> None:
+    Store.open(tmp_path / "t.db").close()
+    store = Store.open(tmp_path / "t.db")
+    assert len(store.schema_version()) == 1
+    store.close()
+
+
+def test_a_new_learner_has_no_position(fresh_store: Store) -> None:
+    assert fresh_store.position(ADA) is None
+
+
+def test_a_turn_is_saved_and_read_back_after_reopening(library: Library, tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "t.db")
+    opened = engine.open_step(library.course("neural-networks"), 4, None)
+    assert isinstance(opened, Turn)
+    store.save_turn(ADA, opened, NOW)
+    p = opened.position
+    answered = engine.answer(library, p, p.seq, p.course_id, p.step, 0, "c", NOW)
+    assert isinstance(answered, Turn)
+    store.save_turn(ADA, answered, NOW)
+    store.close()
+
+    again = Store.open(tmp_path / "t.db")
+    assert again.position(ADA) == answered.position
+    history = again.history(ADA, "neural-networks")
+    assert [(a.question_id, a.option_id, a.verdict) for a in history.answers] == [
+        ("which-way", "c", Verdict.CLOSE)
+    ]
+    assert history.answers[0].at == NOW
+    again.close()
+
+
+def test_positions_are_kept_per_chat(library: Library, fresh_store: Store) -> None:
+    opened = engine.open_step(library.course("neural-networks"), 4, None)
+    fresh_store.save_turn(ADA, opened, NOW)
+    in_a_group = Learner(ADA.user_id, -(10**12) - 5)
+    assert fresh_store.position(in_a_group) is None
+
+
+def test_a_completed_step_is_remembered(fresh_store: Store, library: Library) -> None:
+    opened = engine.open_step(library.course("neural-networks"), 4, None)
+    done = Turn(engine.Position("neural-networks", 4, 2, Phase.FINISHED, 9), (), completed_step=4)
+    fresh_store.save_turn(ADA, opened, NOW)
+    fresh_store.save_turn(ADA, done, NOW)
+    assert fresh_store.history(ADA, "neural-networks").finished_steps == {4}
+
+
+def test_a_blocked_chat_is_inactive_until_the_learner_writes_again(fresh_store: Store) -> None:
+    fresh_store.seen(ADA, "Ada", None, NOW)
+    assert fresh_store.is_active(ADA.chat_id)
+    fresh_store.mark_chat_inactive(ADA.chat_id, NOW)
+    assert not fresh_store.is_active(ADA.chat_id)
+    fresh_store.seen(ADA, "Ada", "ada", NOW)
+    assert fresh_store.is_active(ADA.chat_id)
+
+
+def test_a_failed_write_leaves_nothing_half_saved(fresh_store: Store, library: Library) -> None:
+    opened = engine.open_step(library.course("neural-networks"), 4, None)
+    fresh_store.db.execute(
+        "create trigger full before insert on answers begin select raise(abort, 'disk full'); end"
+    )
+    p = opened.position
+    answered = engine.answer(library, p, p.seq, p.course_id, 4, 0, "b", NOW)
+    with pytest.raises(sqlite3.IntegrityError, match="disk full"):
+        fresh_store.save_turn(ADA, answered, NOW)
+    assert fresh_store.position(ADA) is None
