@@ -1,0 +1,82 @@
+"""What a learner reads: escaped HTML, readable options, and Telegram's size limits."""
+
+from __future__ import annotations
+
+from bot import engine, render
+from bot.content import Library
+from bot.engine import MoveOn, Turn
+from tests.seed import Seed
+
+
+def seed_step(library: Library):
+    course = library.course("neural-networks")
+    return course, course.step(4)
+
+
+def test_a_step_opens_with_its_header_title_and_intro(library: Library, seed: Seed) -> None:
+    course, _ = seed_step(library)
+    turn = engine.open_step(course, 4, None)
+    assert isinstance(turn, Turn)
+    intro, question = render.lesson(turn.say)
+    assert intro.text == (
+        f"<b>{render.esc(seed.header)}</b>\n<b>{render.esc(seed.title)}</b>\n\n"
+        f"{render.esc(seed.intro)}"
+    )
+    assert question.text.startswith("<b>Question 1 of 3</b>\n\n")
+
+
+def test_long_options_are_listed_in_full_and_buttons_carry_letters(
+    library: Library, seed: Seed
+) -> None:
+    course, step = seed_step(library)
+    message = render.question(course, step, 1, seq=3)
+    for letter, option in zip("ABCD", seed.questions[1].options, strict=True):
+        assert f"<b>{letter}</b>  {render.esc(option.text)}" in message.text
+    labels = [b.label for row in message.buttons for b in row]
+    assert labels == ["A", "B", "C", "D · I'm not sure"]
+
+
+def test_every_lesson_text_is_escaped() -> None:
+    assert render.esc("a < b & c > d") == "a &lt; b &amp; c &gt; d"
+
+
+def test_feedback_shows_the_verdict_label_then_the_seed_text(library: Library) -> None:
+    _, step = seed_step(library)
+    option = step.questions[0].options[0]
+    text = render.feedback(option)
+    assert text.startswith("❌ <b>Not quite</b>\n")
+    assert text.endswith(render.esc(option.feedback))
+
+
+def test_move_on_buttons_go_under_the_last_message() -> None:
+    messages = render.lesson([MoveOn(seq=5, offer_another_way=True, to_takeaway=False)])
+    assert [b.label for row in messages[0].buttons for b in row] == [
+        "Another way to see it",
+        "Next question ➜",
+    ]
+
+
+def test_visible_length_counts_what_telegram_counts() -> None:
+    assert render.visible_length("<b>a&amp;b</b>") == 3
+    assert render.visible_length("😀") == 2  # one emoji, two UTF-16 units
+
+
+def test_a_long_message_is_split_at_paragraphs_with_buttons_on_the_last_part() -> None:
+    paragraph = "word " * 300
+    message = render.Message(
+        "\n\n".join(f"<b>{i}</b> {paragraph}" for i in range(10)),
+        ((render.Button("Next", "n:1"),),),
+    )
+    parts = render.split(message)
+    assert len(parts) > 1
+    assert all(render.visible_length(p.text) <= render.MAX_TEXT for p in parts)
+    assert all(p.text.count("<b>") == p.text.count("</b>") for p in parts)
+    assert [p.buttons for p in parts[:-1]] == [()] * (len(parts) - 1)
+    assert parts[-1].buttons == message.buttons
+    assert "".join(p.text for p in parts).replace("\n", "") == message.text.replace("\n", "")
+
+
+def test_one_enormous_line_is_cut_between_words() -> None:
+    parts = render.split(render.Message("x " * 5000))
+    assert all(render.visible_length(p.text) <= render.MAX_TEXT for p in parts)
+    assert sum(p.text.count("x") for p in parts) == 5000
