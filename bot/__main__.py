@@ -17,7 +17,6 @@ from bot.validate import load_checked
 
 log = logging.getLogger("bot")
 
-HEARTBEAT_EVERY = 30
 HEARTBEAT_STALE = 120
 
 
@@ -53,11 +52,9 @@ def validate(root: Path) -> int:
     return 0
 
 
-def heartbeat_path(config: Config) -> Path:
-    return config.db_path.parent / "heartbeat"
-
-
 def health(config: Config) -> int:
+    from bot.app import heartbeat_path
+
     path = heartbeat_path(config)
     try:
         age = time.time() - path.stat().st_mtime
@@ -90,13 +87,6 @@ def run(config: Config) -> int:
 
     store = Store.open(config.db_path)
     application = build_application(config, library, store)
-    beat = heartbeat_path(config)
-
-    async def heartbeat(_context: object) -> None:
-        beat.touch()
-
-    assert application.job_queue is not None
-    application.job_queue.run_repeating(heartbeat, interval=HEARTBEAT_EVERY, first=0)
     courses = ", ".join(c.id for c in library.courses)
     log.info("starting: courses %s, database %s, api %s", courses, config.db_path, config.api_url)
     try:

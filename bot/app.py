@@ -6,9 +6,12 @@ wiring against a fake Bot API server, so what is tested is what runs.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -71,7 +74,26 @@ def build_application(
     application.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))
     application.add_handler(MessageHandler(private & filters.TEXT, handlers.plain_text))
     application.add_error_handler(on_error)
+
+    assert application.job_queue is not None
+    beat = heartbeat_path(config)
+    application.job_queue.run_repeating(_heartbeat(beat), interval=HEARTBEAT_EVERY, first=0)
     return application
+
+
+HEARTBEAT_EVERY = 30
+"""Seconds between heartbeats; `python -m bot health` calls the bot dead after four missed."""
+
+
+def heartbeat_path(config: Config) -> Path:
+    return config.db_path.parent / "heartbeat"
+
+
+def _heartbeat(path: Path) -> Callable[[object], Coroutine[Any, Any, None]]:
+    async def beat(_context: object) -> None:
+        await asyncio.to_thread(path.touch)
+
+    return beat
 
 
 async def _register_commands(application: Application) -> None:

@@ -21,18 +21,24 @@ class PerChatOrder(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         # Weak values: a chat's lock lives only while one of its updates holds or awaits it.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.in_flight = 0
+        """Updates being handled or waiting for their chat's turn (for tests and metrics)."""
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        key = _chat_key(update)
-        if key is None:
-            await coroutine
-            return
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[key] = lock
-        async with lock:
-            await coroutine
+        self.in_flight += 1
+        try:
+            key = _chat_key(update)
+            if key is None:
+                await coroutine
+                return
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = asyncio.Lock()
+                self._locks[key] = lock
+            async with lock:
+                await coroutine
+        finally:
+            self.in_flight -= 1
 
     async def initialize(self) -> None:
         """Nothing to set up: locks are made on demand."""

@@ -32,3 +32,24 @@ def fresh_store(tmp_path: Path) -> Store:
     store = Store.open(tmp_path / "tutor.db")
     yield store
     store.close()
+
+
+@pytest.fixture
+def tg():
+    """The fake Bot API server; every test ends with nothing refused that Telegram would refuse."""
+    from tests.fake_telegram import FakeTelegram
+
+    server = FakeTelegram().start()
+    yield server
+    server.stop()
+    assert server.refusals == [], server.dump()
+
+
+@pytest.fixture
+async def bot(tg, tmp_path: Path):
+    """The bot, running in-process against `tg`; every test ends with no error recorded."""
+    from tests.harness import running_bot
+
+    async with running_bot(tg, tmp_path / "tutor.db") as running:
+        yield running
+    assert running.errors == []

@@ -1,0 +1,1137 @@
+"""A fake Telegram Bot API server for end-to-end tests: it refuses what Telegram refuses.
+
+The bot under test talks to it over real HTTP on 127.0.0.1 exactly as it talks to Telegram
+(``POST {api_url}/bot{token}/{method}``; form, multipart or JSON bodies), so a test fails where
+the bot would fail in production. The server runs in its own thread and event loop, hence it
+works from sync tests, from async tests whose loop runs the bot in-process, and with the bot
+running as a subprocess. Every public method is synchronous, thread-safe and callable from any
+thread.
+
+Read this module as the spec of what Telegram refuses. Where the fake is deliberately stricter
+than Telegram (unknown parameters, a bare ``&`` or ``>`` in HTML, tags nested where Telegram
+silently drops formatting) it says so: those are bot bugs even when Telegram forgives them.
+
+Method and parameter names come from the Bot API reference ``api.json`` (plus
+``legacy_params.json``), looked up in ``$TELEGRAM_SPEC_DIR``, ``tests/telegram/`` or
+``/work/shared/telegram/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import itertools
+import json
+import os
+import re
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from aiohttp import web
+
+DEFAULT_TOKEN = "123456:TEST-TOKEN"
+BOT_FIRST_NAME, BOT_USERNAME = "Tutor", "tutor_test_bot"
+MAX_TEXT, MAX_CALLBACK_DATA, MAX_ANSWER_TEXT = 4096, 64, 200
+MAX_BUTTONS, MAX_ROW = 100, 8
+CONFLICT = (
+    "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running"
+)
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup "
+    "are exactly the same as a current content and reply markup of the message"
+)
+BLOCKED = "Forbidden: bot was blocked by the user"
+_ACTION_WORDS = (
+    "typing upload_photo record_video upload_video record_voice upload_voice upload_document "
+    "choose_sticker find_location record_video_note upload_video_note"
+)
+CHAT_ACTIONS = frozenset(_ACTION_WORDS.split())
+# Telegram does not create these unless allowed_updates asks for them explicitly.
+OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+# Methods that deliver something into a chat: a user who blocked the bot refuses them all.
+CHAT_DELIVERY = frozenset(
+    {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendChatAction"}
+)
+_BUTTON_WORDS = (
+    "callback_data url web_app login_url switch_inline_query switch_inline_query_current_chat "
+    "switch_inline_query_chosen_chat copy_text callback_game pay"
+)
+BUTTON_ACTIONS = _BUTTON_WORDS.split()
+
+
+class ApiError(Exception):
+    """A refusal, rendered as Telegram renders it: HTTP status == error_code."""
+
+    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.status, self.description, self.retry_after = status, description, retry_after
+
+    def body(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"ok": False, "error_code": self.status}
+        out["description"] = self.description
+        if self.retry_after is not None:
+            out["parameters"] = {"retry_after": self.retry_after}
+        return out
+
+
+def bad(description: str) -> ApiError:
+    return ApiError(400, f"Bad Request: {description}")
+
+
+# ---------------------------------------------------------------- the Bot API reference
+
+
+class Param(NamedTuple):
+    types: tuple[str, ...]
+    required: bool
+
+
+def _spec_dir() -> Path:
+    """The Bot API reference in ../shared/telegram beside the project (as in CI)."""
+    shared = Path(__file__).resolve().parents[2] / "shared" / "telegram"
+    for candidate in [os.environ.get("TELEGRAM_SPEC_DIR", ""), shared]:
+        if candidate and (Path(candidate) / "api.json").is_file():
+            return Path(candidate)
+    raise FileNotFoundError(f"api.json not found in {shared}; set TELEGRAM_SPEC_DIR")
+
+
+@functools.cache
+def load_spec() -> dict[str, tuple[str, dict[str, Param]]]:
+    """Map lower-cased method name → (canonical name, parameters); Telegram ignores case."""
+    directory = _spec_dir()
+    api = json.loads((directory / "api.json").read_text())
+    legacy_file = directory / "legacy_params.json"
+    legacy = json.loads(legacy_file.read_text())["methods"] if legacy_file.is_file() else {}
+    spec = {}
+    for name, method in api["methods"].items():
+        params = {
+            f["name"]: Param(tuple(f["types"]), f["required"]) for f in method.get("fields", [])
+        }
+        for pname, types in legacy.get(name, {}).items():
+            params.setdefault(pname, Param(tuple(types), False))
+        spec[name.lower()] = (name, params)
+    return spec
+
+
+def decode_value(name: str, types: tuple[str, ...], raw: Any) -> Any:
+    """Form fields are strings; objects arrive as JSON strings (python-telegram-bot does so)."""
+    if not isinstance(raw, str):
+        return raw  # a JSON body is already typed
+    if "Integer" in types:
+        if re.fullmatch(r"\s*-?\d+\s*", raw):
+            return int(raw)
+        if "String" in types:
+            return raw
+        raise bad(f"invalid {name} specified")
+    if types == ("Boolean",):
+        if raw.lower() not in ("true", "false", "1", "0"):
+            raise bad(f"invalid {name} specified")
+        return raw.lower() in ("true", "1")
+    if types == ("Float",):
+        try:
+            return float(raw)
+        except ValueError:
+            raise bad(f"invalid {name} specified") from None
+    if "String" in types or "InputFile" in types:
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        what = "reply keyboard markup" if name == "reply_markup" else name
+        raise bad(f"can't parse {what} JSON object") from None
+
+
+def decode_params(method: str, raw: dict[str, Any], strict: bool) -> dict[str, Any]:
+    """Refuse unknown (strict mode: Telegram ignores them, but they are bot typos) and missing."""
+    params = load_spec()[method.lower()][1]
+    decoded = {}
+    for name, value in raw.items():
+        if name not in params:
+            if strict:
+                raise bad(f"unknown parameter {name}")
+            continue
+        decoded[name] = decode_value(name, params[name].types, value)
+    for name, param in params.items():
+        if param.required and name not in decoded:
+            raise bad("message text is empty" if name == "text" else f"{name} is required")
+    return decoded
+
+
+# ---------------------------------------------------------------- HTML parse mode
+
+ENTITY_RE = re.compile(r"&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|(lt|gt|amp|quot));")
+ATTR = r"""[a-zA-Z_-]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>]+))?"""
+TAG_RE = re.compile(rf"<(/?)([a-zA-Z0-9-]*)((?:\s+{ATTR})*)\s*>")
+ATTR_RE = re.compile(r"""([a-zA-Z_-]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'<>]+))?""")
+NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+SIMPLE_TAGS = {
+    **dict.fromkeys(("b", "strong"), "bold"),
+    **dict.fromkeys(("i", "em"), "italic"),
+    **dict.fromkeys(("u", "ins"), "underline"),
+    **dict.fromkeys(("s", "strike", "del"), "strikethrough"),
+    "tg-spoiler": "spoiler",
+    "code": "code",
+    "pre": "pre",
+}
+VERBATIM = {"code", "pre"}  # they can't contain other entities
+NO_SELF_NESTING = {"a", "blockquote"}
+PLAIN_RUN_END = re.compile(r"[<&>]")
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _html_error(source: str, pos: int, what: str) -> ApiError:
+    return bad(f"can't parse entities: {what} at byte offset {len(source[:pos].encode())}")
+
+
+def _decode_entity(match: re.Match[str]) -> str:
+    dec, hexa, named = match.groups()
+    return NAMED[named] if named else chr(int(dec or hexa, 16 if hexa else 10) % 0x110000)
+
+
+@dataclass
+class _Open:
+    tag: str
+    entity: dict[str, Any]
+    start: int  # UTF-16 offset into the parsed text
+
+
+class HtmlParser:
+    """Telegram's HTML parse mode: allowed tags, proper nesting, escaped text → text + entities."""
+
+    def __init__(self, source: str, strict: bool = True) -> None:
+        self.source, self.strict = source, strict
+        self.out: list[str] = []
+        self.pos16 = 0
+        self.stack: list[_Open] = []
+        self.entities: list[dict[str, Any]] = []
+
+    def parse(self) -> tuple[str, list[dict[str, Any]]]:
+        src, i = self.source, 0
+        while i < len(src):
+            if src[i] == "<":
+                i = self._tag(i)
+            elif src[i] == "&":
+                match = ENTITY_RE.match(src, i)
+                if not match and self.strict:
+                    raise _html_error(src, i, "unescaped '&', use &amp; (Telegram may tolerate it)")
+                self._emit(_decode_entity(match) if match else "&")
+                i = match.end() if match else i + 1
+            elif src[i] == ">" and self.strict:
+                raise _html_error(src, i, "unescaped '>', use &gt; (Telegram may tolerate it)")
+            else:
+                end = PLAIN_RUN_END.search(src, i + 1)
+                self._emit(src[i : end.start() if end else len(src)])
+                i = end.start() if end else len(src)
+        if self.stack:
+            raise bad(f"can't parse entities: can't find end tag for \"{self.stack[-1].tag}\"")
+        self.entities.sort(key=lambda e: (e["offset"], -e["length"]))
+        return "".join(self.out), self.entities
+
+    def _emit(self, text: str) -> None:
+        self.out.append(text)
+        self.pos16 += utf16_len(text)
+
+    def _tag(self, i: int) -> int:
+        match = TAG_RE.match(self.source, i)
+        if not match:
+            raise _html_error(self.source, i, 'unsupported start tag ""')
+        closing, tag, attrs = match.group(1), match.group(2).lower(), match.group(3)
+        if closing:
+            self._close(i, tag)
+        else:
+            self._open(i, tag, _attributes(attrs))
+        return match.end()
+
+    def _open(self, i: int, tag: str, attrs: dict[str, str]) -> None:
+        entity = self._entity_for(i, tag, attrs)
+        tags = [o.tag for o in self.stack]
+        inner_code = tag == "code" and tags[-1:] == ["pre"]
+        if (tags and tags[-1] in VERBATIM and not inner_code) or (tag in NO_SELF_NESTING & {*tags}):
+            # Telegram drops such formatting silently; the fake refuses so you notice.
+            raise _html_error(self.source, i, f'tag "{tag}" can\'t be nested here')
+        if inner_code:
+            language = attrs.get("class", "")
+            if language.startswith("language-"):
+                self.stack[-1].entity["language"] = language.removeprefix("language-")
+            entity = {}  # <pre><code class="language-x"> is one pre entity
+        self.stack.append(_Open(tag, entity, self.pos16))
+
+    def _entity_for(self, i: int, tag: str, attrs: dict[str, str]) -> dict[str, Any]:
+        if tag in SIMPLE_TAGS:
+            return {"type": SIMPLE_TAGS[tag]}
+        if tag == "span" and attrs.get("class") == "tg-spoiler":
+            return {"type": "spoiler"}
+        if tag == "a" and attrs.get("href"):
+            return {"type": "text_link", "url": attrs["href"]}
+        if tag == "tg-emoji" and attrs.get("emoji-id"):
+            return {"type": "custom_emoji", "custom_emoji_id": attrs["emoji-id"]}
+        if tag == "blockquote":
+            return {"type": "expandable_blockquote" if "expandable" in attrs else "blockquote"}
+        raise _html_error(self.source, i, f'unsupported start tag "{tag}"')
+
+    def _close(self, i: int, tag: str) -> None:
+        if not self.stack:
+            raise _html_error(self.source, i, "unexpected end tag")
+        top = self.stack.pop()
+        if top.tag != tag:
+            raise _html_error(self.source, i, f'expected "</{top.tag}>", found "</{tag}>"')
+        if top.entity and self.pos16 > top.start:
+            self.entities.append(
+                {**top.entity, "offset": top.start, "length": self.pos16 - top.start}
+            )
+
+
+def _attributes(text: str) -> dict[str, str]:
+    attrs = {}
+    for name, value in ATTR_RE.findall(text):
+        value = value[1:-1] if value[:1] in "\"'" and value else value
+        attrs[name.lower()] = ENTITY_RE.sub(_decode_entity, value)
+    return attrs
+
+
+def strip_text(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """Telegram trims leading and trailing whitespace and shifts the entities with it."""
+    stripped = text.strip()
+    lead = utf16_len(text[: len(text) - len(text.lstrip())])
+    size, kept = utf16_len(stripped), []
+    for entity in entities:
+        start = max(entity["offset"] - lead, 0)
+        end = min(entity["offset"] + entity["length"] - lead, size)
+        if end > start:
+            kept.append({**entity, "offset": start, "length": end - start})
+    return stripped, kept
+
+
+# ---------------------------------------------------------------- inline keyboards
+
+
+def check_markup(markup: Any, inline_only: bool) -> dict[str, Any] | None:
+    """Validate reply_markup; return the inline keyboard Telegram would store (None = none)."""
+    if not isinstance(markup, dict):
+        raise bad("can't parse reply keyboard markup JSON object")
+    if "inline_keyboard" not in markup:
+        if inline_only or not {"keyboard", "remove_keyboard", "force_reply"} & markup.keys():
+            raise bad("can't parse inline keyboard markup JSON object")
+        return None  # a reply keyboard is not part of the message
+    rows = markup["inline_keyboard"]
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise bad("can't parse inline keyboard markup JSON object")
+    if sum(map(len, rows)) > MAX_BUTTONS or any(len(row) > MAX_ROW for row in rows):
+        raise bad("reply markup is too long")
+    for button in itertools.chain.from_iterable(rows):
+        _check_button(button)
+    rows = [row for row in rows if row]
+    return {"inline_keyboard": rows} if rows else None
+
+
+def _check_button(button: Any) -> None:
+    if not isinstance(button, dict) or not isinstance(button.get("text"), str):
+        raise bad('can\'t parse inline keyboard button: field "text" must be of type String')
+    if not button["text"].strip():
+        raise bad("BUTTON_TEXT_INVALID")
+    actions = [key for key in BUTTON_ACTIONS if key in button]
+    if not actions:
+        raise bad(
+            "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+        )
+    if len(actions) > 1:
+        raise bad(f"can't parse inline keyboard button: exactly one of {actions} must be used")
+    data = button.get("callback_data")
+    if "callback_data" in button and not (
+        isinstance(data, str) and 1 <= len(data.encode()) <= MAX_CALLBACK_DATA
+    ):
+        raise bad("BUTTON_DATA_INVALID")
+    if "url" in button and not re.match(r"(https?|tg)://\S+$", str(button["url"])):
+        raise bad("BUTTON_URL_INVALID")
+
+
+def button_rows(markup: dict[str, Any] | None) -> list[list[tuple[str, str | None]]]:
+    rows = (markup or {}).get("inline_keyboard", [])
+    return [[(b["text"], b.get("callback_data")) for b in row] for row in rows]
+
+
+# ---------------------------------------------------------------- recorded state
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the bot made, with the parameters decoded as Telegram decodes them."""
+
+    method: str
+    params: dict[str, Any]
+    time: float
+    status: int = 200
+    description: str = ""
+    excused: bool = False  # injected by fail_next, or answered to a client that had hung up
+
+
+class CallbackAnswer(NamedTuple):
+    callback_query_id: str
+    text: str | None
+    show_alert: bool
+
+
+@dataclass
+class Message:
+    """A message in a chat. ``text`` is plain (after HTML parsing), ``html`` as the bot sent it."""
+
+    chat_id: int
+    message_id: int
+    from_bot: bool
+    text: str
+    html: str
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    reply_markup: dict[str, Any] | None = None
+    date: int = field(default_factory=lambda: int(time.time()))
+    edited: int = 0  # how many successful edits
+    edit_date: int = 0
+    deleted: bool = False
+
+    @property
+    def buttons(self) -> list[list[tuple[str, str | None]]]:
+        """Rows of (text, callback_data); callback_data is None for url and other buttons."""
+        return button_rows(self.reply_markup)
+
+    def copy(self) -> Message:
+        return Message(**{**self.__dict__, "entities": list(self.entities)})
+
+
+@dataclass
+class _Delay:
+    seconds: float
+    chat_id: int | None
+    effect_first: bool
+
+
+class FakeTelegram:
+    """The fake server plus the simulated users: ``with FakeTelegram() as tg:`` or start/stop."""
+
+    def __init__(
+        self, token: str = DEFAULT_TOKEN, *, strict_params: bool = True, strict_html: bool = True
+    ) -> None:
+        self.token, self.strict_params, self.strict_html = token, strict_params, strict_html
+        self.bot_user = {"id": int(token.split(":")[0]), "is_bot": True}
+        self.bot_user |= {"first_name": BOT_FIRST_NAME, "username": BOT_USERNAME}
+        self._lock = threading.RLock()
+        self._users: dict[int, dict[str, Any]] = {}
+        self._chats: dict[int, dict[str, Any]] = {}
+        self._members: dict[int, set[int]] = {}
+        self._blocked: set[int] = set()
+        self._messages: dict[int, dict[int, Message]] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(10_000)
+        self._query_ids = itertools.count(4_000_000_000_000_000_001)
+        self._queries: dict[str, bool] = {}  # callback_query_id → answered
+        self._allowed: list[str] = []
+        self._poll_generation = 0
+        self._faults: dict[str, deque[ApiError]] = {}
+        self._delays: dict[str, list[_Delay]] = {}
+        self._bot_settings: dict[tuple[str, str, str], Any] = {}
+        self._calls: list[Call] = []
+        self._refusals: list[Call] = []
+        self._answers: list[CallbackAnswer] = []
+        self.chat_actions: list[tuple[int, str]] = []
+        self.unimplemented: list[Call] = []
+        self.logged_out = False
+        self._closing = False
+        self._started = time.time()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self) -> FakeTelegram:
+        """Serve on 127.0.0.1 and a free port from a background thread with its own loop."""
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, args=(sock, ready), daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("fake Telegram did not start")
+        return self
+
+    def stop(self) -> None:
+        if not (self._loop and self._thread and self._runner):
+            return
+        self._closing = True
+        self._loop.call_soon_threadsafe(self._notify)
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop = None
+
+    def __enter__(self) -> FakeTelegram:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """What python-telegram-bot wants: ``Bot(token, base_url=tg.base_url)``."""
+        return f"{self.api_url}/bot"
+
+    def _serve(self, sock: socket.socket, ready: threading.Event) -> None:
+        self._loop = loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._wake = asyncio.Event()
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        loop.run_until_complete(self._runner.setup())
+        loop.run_until_complete(web.SockSite(self._runner, sock).start())
+        ready.set()
+        loop.run_forever()
+        loop.close()
+
+    def _notify(self) -> None:
+        """Wake every waiting getUpdates (runs on the server loop)."""
+        if self._wake:
+            self._wake.set()
+            self._wake = asyncio.Event()
+
+    def _wake_pollers(self) -> None:
+        with contextlib.suppress(AttributeError, RuntimeError):  # not started or stopped
+            self._loop.call_soon_threadsafe(self._notify)  # type: ignore[union-attr]
+
+    # ------------------------------------------------------------ users, chats, user actions
+
+    def add_user(
+        self, user_id: int, first_name: str = "Ada", username: str | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        """A user who has started the bot: the private chat id equals the user id."""
+        user = {"id": user_id, "is_bot": False, "first_name": first_name, **extra}
+        if username:
+            user["username"] = username
+        chat = {"id": user_id, "type": "private", "first_name": first_name}
+        with self._lock:
+            self._users[user_id] = user
+            self._chats[user_id] = chat | ({"username": username} if username else {})
+        return dict(user)
+
+    def add_group(self, chat_id: int, title: str, members: tuple[int, ...] = ()) -> dict:
+        """A supergroup (negative id). Privacy mode: the bot only sees commands there."""
+        assert chat_id < 0, "group and supergroup ids are negative"
+        with self._lock:
+            self._chats[chat_id] = {"id": chat_id, "type": "supergroup", "title": title}
+            self._members[chat_id] = set(members)
+        return dict(self._chats[chat_id])
+
+    def send_text(self, user_id: int, text: str, chat_id: int | None = None) -> int:
+        """The user sends text; a leading /command gets its bot_command entity as Telegram adds."""
+        with self._lock:
+            chat_id = self._chat_of(user_id, chat_id)
+            if user_id in self._blocked:  # writing to the bot means "Restart" was pressed
+                self._set_blocked(user_id, blocked=False)
+            entities = []
+            if command := re.match(r"/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?", text):
+                entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(command[0])}]
+            msg = self._store(chat_id, False, text, text, entities)
+            message = self._message_json(msg) | {"from": self._users[user_id]}
+            if self._chats[chat_id]["type"] == "private" or command:
+                self._push_update({"message": message})
+            return msg.message_id
+
+    def tap(
+        self,
+        user_id: int,
+        message_id: int,
+        callback_data: str,
+        *,
+        chat_id: int | None = None,
+        forge: bool = False,
+    ) -> str:
+        """The user taps an inline button; refuses data not on the message unless ``forge``."""
+        with self._lock:
+            chat_id = self._chat_of(user_id, chat_id)
+            msg = self._messages.get(chat_id, {}).get(message_id)
+            assert msg and msg.from_bot, f"no bot message {message_id} in chat {chat_id}"
+            on_message = [data for row in msg.buttons for _, data in row]
+            assert forge or (not msg.deleted and callback_data in on_message), (
+                f"no button with callback_data {callback_data!r} on message {message_id}; "
+                f"buttons now: {msg.buttons} (use forge=True for a forged tap)"
+            )
+            if user_id in self._blocked:
+                self._set_blocked(user_id, blocked=False)
+            query_id = str(next(self._query_ids))
+            self._queries[query_id] = False
+            self._push_update({"callback_query": {
+                "id": query_id, "from": self._users[user_id], "message": self._message_json(msg),
+                "chat_instance": str(abs(chat_id) * 7919), "data": callback_data,
+            }})  # fmt: skip
+            return query_id
+
+    def tap_button(
+        self, user_id: int, message_id: int | None, text_contains: str, **kwargs: Any
+    ) -> str:
+        """Tap the first button whose label contains ``text_contains`` (None: last bot message)."""
+        chat_id = kwargs.get("chat_id") or user_id
+        msg = self.last_message(chat_id) if message_id is None else self._get(chat_id, message_id)
+        assert msg, f"no bot message to tap in chat {chat_id}"
+        for label, data in itertools.chain.from_iterable(msg.buttons):
+            if text_contains in label and data is not None:
+                return self.tap(user_id, msg.message_id, data, **kwargs)
+        raise AssertionError(f"no button containing {text_contains!r}; buttons: {msg.buttons}")
+
+    def push_update(self, update: dict[str, Any]) -> int:
+        """Queue any raw update (without update_id) for a case the helpers don't cover."""
+        with self._lock:
+            return self._push_update(update)
+
+    def block(self, user_id: int) -> None:
+        """The user blocks the bot: sends to that chat get 403 until ``unblock``."""
+        self._set_blocked(user_id, blocked=True)
+
+    def unblock(self, user_id: int) -> None:
+        self._set_blocked(user_id, blocked=False)
+
+    def _set_blocked(self, user_id: int, blocked: bool) -> None:
+        with self._lock:
+            assert user_id in self._users, f"unknown user {user_id}"
+            if blocked == (user_id in self._blocked):
+                return
+            member, kicked = {"user": self.bot_user}, {"status": "kicked", "until_date": 0}
+            if blocked:
+                self._blocked.add(user_id)
+                old, new = member | {"status": "member"}, member | kicked
+            else:
+                self._blocked.discard(user_id)
+                old, new = member | kicked, member | {"status": "member"}
+            self._push_update({"my_chat_member": {
+                "chat": self._chats[user_id], "from": self._users[user_id],
+                "date": int(time.time()), "old_chat_member": old, "new_chat_member": new,
+            }})  # fmt: skip
+
+    def _chat_of(self, user_id: int, chat_id: int | None) -> int:
+        assert user_id in self._users, f"unknown user {user_id}: call add_user first"
+        chat_id = user_id if chat_id is None else chat_id
+        assert chat_id == user_id or user_id in self._members.get(chat_id, ()), (
+            f"user {user_id} is not a member of chat {chat_id}"
+        )
+        return chat_id
+
+    def _push_update(self, payload: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        self._updates.append({"update_id": update_id, **payload})
+        self._wake_pollers()
+        return update_id
+
+    # ------------------------------------------------------------ fault injection
+
+    def fail_next(
+        self, method: str, status: int, description: str | None = None,
+        retry_after: int | None = None, times: int = 1,
+    ) -> None:  # fmt: skip
+        """The next ``times`` calls of ``method`` fail without taking effect."""
+        if status == 429:
+            retry_after = retry_after or 1
+            description = description or f"Too Many Requests: retry after {retry_after}"
+        defaults = {502: "Bad Gateway", 500: "Internal Server Error", 403: BLOCKED, 409: CONFLICT}
+        error = ApiError(status, description or defaults.get(status, "Bad Request"), retry_after)
+        with self._lock:
+            self._faults.setdefault(method.lower(), deque()).extend([error] * times)
+
+    def delay(
+        self, method: str, seconds: float, *, chat_id: int | None = None, effect_first: bool = False
+    ) -> None:
+        """Make calls slow (only those to ``chat_id`` if given). ``effect_first`` applies the call
+        before the wait: a client timing out then sees a call that did happen, as in production."""
+        with self._lock:
+            self._delays.setdefault(method.lower(), []).append(
+                _Delay(seconds, chat_id, effect_first)
+            )
+
+    def clear_delays(self) -> None:
+        with self._lock:
+            self._delays.clear()
+
+    # ------------------------------------------------------------ inspection
+
+    @property
+    def calls(self) -> list[Call]:
+        with self._lock:
+            return list(self._calls)
+
+    @property
+    def refusals(self) -> list[Call]:
+        """Every 4xx/5xx returned that was not injected: the bot sent something Telegram refuses."""
+        with self._lock:
+            return list(self._refusals)
+
+    @property
+    def callback_answers(self) -> list[CallbackAnswer]:
+        with self._lock:
+            return list(self._answers)
+
+    def unanswered_queries(self) -> list[str]:
+        """Taps the bot never answered: the user's client shows a spinner for seconds."""
+        with self._lock:
+            return [qid for qid, answered in self._queries.items() if not answered]
+
+    def pending_updates(self) -> int:
+        """Updates queued and not yet confirmed by a getUpdates offset (Telegram's
+        pending_update_count): non-zero while the bot has not fetched and moved past them."""
+        with self._lock:
+            return len(self._updates)
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method.lower() == method.lower()]
+
+    def chat_messages(self, chat_id: int, include_deleted: bool = True) -> list[Message]:
+        """The bot's messages in a chat, oldest first (copies: they don't change under you)."""
+        with self._lock:
+            messages = self._messages.get(chat_id, {}).values()
+            return [m.copy() for m in messages if m.from_bot and (include_deleted or not m.deleted)]
+
+    def last_message(self, chat_id: int) -> Message | None:
+        messages = self.chat_messages(chat_id, include_deleted=False)
+        return messages[-1] if messages else None
+
+    def transcript(self, chat_id: int, last: int = 15) -> str:
+        """The conversation as text, for failure messages."""
+        with self._lock:
+            messages = list(self._messages.get(chat_id, {}).values())[-last:]
+        lines = []
+        for m in messages:
+            who = "bot" if m.from_bot else "user"
+            flags = (" [deleted]" if m.deleted else "") + (
+                f" [edited x{m.edited}]" if m.edited else ""
+            )
+            lines.append(f"  #{m.message_id} {who}{flags}: {m.text!r} {m.buttons or ''}".rstrip())
+        return "\n".join(lines) or "  (no messages)"
+
+    def dump(self) -> str:
+        with self._lock:
+            chats = list(self._messages)
+        parts = [f"chat {chat_id}:\n{self.transcript(chat_id)}" for chat_id in chats]
+        parts.append("last calls:\n" + "\n".join(f"  {c}" for c in self.calls[-10:]))
+        parts.append("refusals:\n" + "\n".join(f"  {c}" for c in self.refusals))
+        return "\n".join(parts)
+
+    def wait_for(self, predicate: Callable[[FakeTelegram], Any], timeout: float = 5.0) -> Any:
+        """Block until ``predicate(self)`` is truthy and return its value; AssertionError + dump."""
+        deadline = time.monotonic() + timeout
+        while not (value := predicate(self)):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout}s waiting\n{self.dump()}")
+            time.sleep(0.01)
+        return value
+
+    async def wait_for_async(
+        self,
+        predicate: Callable[[FakeTelegram], Any],
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> Any:
+        """Like wait_for, but lets a bot running on the caller's event loop make progress."""
+        deadline = time.monotonic() + timeout
+        while not (value := predicate(self)):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout}s waiting\n{self.dump()}")
+            await asyncio.sleep(0.01)
+        return value
+
+    def _message_matcher(self, chat_id: int, text: str, after: int) -> Callable[..., Any]:
+        def find(_: FakeTelegram) -> Message | None:
+            for msg in self.chat_messages(chat_id, include_deleted=False):
+                if msg.message_id > after and text in msg.text:
+                    return msg
+            return None
+
+        return find
+
+    def wait_for_message(
+        self, chat_id: int, text_contains: str, timeout: float = 5.0, after: int = 0
+    ) -> Message:
+        """A live bot message (with message_id > after) whose plain text contains the snippet."""
+        return self.wait_for(self._message_matcher(chat_id, text_contains, after), timeout)
+
+    async def wait_for_message_async(
+        self,
+        chat_id: int,
+        text_contains: str,
+        timeout: float = 5.0,  # noqa: ASYNC109
+        after: int = 0,
+    ) -> Message:
+        matcher = self._message_matcher(chat_id, text_contains, after)
+        return await self.wait_for_async(matcher, timeout)
+
+    # ------------------------------------------------------------ HTTP plumbing
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method, params, injected = request.match_info["method"], {}, False
+        try:
+            method, params = self._resolve(request), await _read_params(request)
+            params = decode_params(method, params, self.strict_params)
+            with self._lock:
+                fault = self._faults.get(method.lower())
+                if fault:
+                    injected = True
+                    raise fault.popleft()
+            result = await self._perform(method, params)
+            self._record(method, params)
+            return web.json_response({"ok": True, "result": result})
+        except ApiError as error:
+            gone = await _client_gone(request) if error.description == CONFLICT else False
+            self._record(method, params, error, injected or gone)
+            return web.json_response(error.body(), status=error.status)
+        except ConnectionResetError:  # the client hung up mid-request (a cancelled poll)
+            return web.Response(status=499)
+        except Exception as exc:  # a bug in the fake must fail the test loudly, not hang it
+            crash = ApiError(500, f"Internal Server Error: the fake crashed: {exc!r}")
+            self._record(method, params, crash)
+            return web.json_response(crash.body(), status=500)
+
+    def _resolve(self, request: web.Request) -> str:
+        token, method = request.match_info["token"], request.match_info["method"]
+        if ":" not in token:
+            raise ApiError(404, "Not Found")
+        if token != self.token or self.logged_out:
+            raise ApiError(401, "Unauthorized")
+        if method.lower() not in load_spec():
+            raise ApiError(404, "Not Found")
+        return load_spec()[method.lower()][0]
+
+    def _record(
+        self, method: str, params: dict, error: ApiError | None = None, excused: bool = False
+    ) -> None:
+        status, description = (error.status, error.description) if error else (200, "")
+        call = Call(method, params, time.time(), status, description, excused)
+        with self._lock:
+            self._calls.append(call)
+            if error and not excused:
+                self._refusals.append(call)
+
+    async def _perform(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getUpdates":
+            return await self._get_updates(params)
+        with self._lock:
+            rules = self._delays.get(method.lower(), [])
+            delays = [d for d in rules if d.chat_id in (None, params.get("chat_id"))]
+        await asyncio.sleep(sum(d.seconds for d in delays if not d.effect_first))
+        with self._lock:
+            if method not in HANDLERS:  # a real method the fake does not model: say so
+                self.unimplemented.append(Call(method, params, time.time()))
+            result = HANDLERS[method](self, params) if method in HANDLERS else True
+        await asyncio.sleep(sum(d.seconds for d in delays if d.effect_first))
+        return result
+
+    # ------------------------------------------------------------ getUpdates (long polling)
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """A newer getUpdates terminates the waiting one with 409, as Telegram does."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + min(max(params.get("timeout", 0), 0), 50)
+        with self._lock:
+            self._poll_generation += 1
+            generation = self._poll_generation
+            self._confirm(params.get("offset", 0))
+            if "allowed_updates" in params:
+                self._allowed = list(params["allowed_updates"])
+        self._notify()
+        while True:
+            with self._lock:
+                if generation != self._poll_generation:
+                    raise ApiError(409, CONFLICT)
+                batch = self._deliverable()[: min(max(params.get("limit", 100), 1), 100)]
+            if batch or loop.time() >= deadline or self._closing:
+                return batch
+            wake = self._wake
+            assert wake is not None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), deadline - loop.time())
+
+    def _confirm(self, offset: int) -> None:
+        if offset < 0:
+            self._updates = self._updates[offset:]
+        elif offset:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+
+    def _deliverable(self) -> list[dict[str, Any]]:
+        """Drop updates of types the bot did not ask for; Telegram would not have created them."""
+
+        def allowed(update: dict[str, Any]) -> bool:
+            kind = next(key for key in update if key != "update_id")
+            return kind in self._allowed if self._allowed else kind not in OPT_IN_UPDATES
+
+        self._updates = [u for u in self._updates if allowed(u)]
+        return json.loads(json.dumps(self._updates))
+
+    # ------------------------------------------------------------ messages
+
+    def _chat(self, chat_id: Any, method: str = "") -> dict[str, Any]:
+        if chat_id not in self._chats:
+            raise bad("chat not found")
+        if method in CHAT_DELIVERY and chat_id in self._blocked:
+            raise ApiError(403, BLOCKED)
+        return self._chats[chat_id]
+
+    def _store(self, chat_id: int, from_bot: bool, text: str, raw: str, entities: list) -> Message:
+        chat_messages = self._messages.setdefault(chat_id, {})
+        message_id = max(chat_messages, default=0) + 1
+        msg = Message(chat_id, message_id, from_bot, text, raw, entities)
+        chat_messages[message_id] = msg
+        return msg
+
+    def _get(self, chat_id: int, message_id: int) -> Message | None:
+        with self._lock:
+            return self._messages.get(chat_id, {}).get(message_id)
+
+    def _message_json(self, msg: Message) -> dict[str, Any]:
+        if msg.deleted:  # an InaccessibleMessage
+            return {"chat": self._chats[msg.chat_id], "message_id": msg.message_id, "date": 0}
+        out: dict[str, Any] = {"message_id": msg.message_id, "date": msg.date}
+        out |= {"chat": self._chats[msg.chat_id], "text": msg.text}
+        if msg.from_bot:
+            out["from"] = self.bot_user
+        if msg.entities:
+            out["entities"] = msg.entities
+        if msg.reply_markup:
+            out["reply_markup"] = msg.reply_markup
+        if msg.edited:
+            out["edit_date"] = msg.edit_date
+        return json.loads(json.dumps(out))
+
+    def _parse_text(self, params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+        """Apply parse_mode and Telegram's trimming, then enforce the 1–4096 UTF-16 limit."""
+        raw, mode = params.get("text", ""), str(params.get("parse_mode", "")).lower()
+        if mode == "html":
+            text, entities = HtmlParser(raw, self.strict_html).parse()
+        elif mode in ("", "markdown", "markdownv2"):  # Markdown is not validated by the fake
+            text, entities = raw, list(params.get("entities") or [])
+        else:
+            raise bad("unsupported parse_mode")
+        text, entities = strip_text(text, entities)
+        if not text:
+            raise bad("message text is empty")
+        if utf16_len(text) > MAX_TEXT:
+            raise bad("message is too long")
+        return text, entities
+
+    def _editable(self, params: dict[str, Any], method: str) -> Message:
+        if "inline_message_id" in params:
+            raise bad("inline messages are not supported by the fake")
+        if "chat_id" not in params or "message_id" not in params:
+            raise bad("message identifier is not specified")
+        self._chat(params["chat_id"], method)
+        msg = self._messages.get(params["chat_id"], {}).get(params["message_id"])
+        if not msg or msg.deleted:
+            raise bad("message to edit not found")
+        if not msg.from_bot:
+            raise bad("message can't be edited")
+        return msg
+
+    def _markup(self, params: dict[str, Any], inline_only: bool) -> dict[str, Any] | None:
+        """Omitting reply_markup on an edit removes the keyboard, as in Telegram."""
+        if "reply_markup" not in params:
+            return None
+        return check_markup(params["reply_markup"], inline_only)
+
+    def _edit(self, msg: Message, text: str, entities: list, raw: str, markup: dict | None) -> Any:
+        if (text, entities, markup) == (msg.text, msg.entities, msg.reply_markup):
+            raise bad(NOT_MODIFIED.removeprefix("Bad Request: "))
+        msg.text, msg.entities, msg.html, msg.reply_markup = text, entities, raw, markup
+        msg.edited, msg.edit_date = msg.edited + 1, int(time.time())
+        return self._message_json(msg)
+
+
+# ---------------------------------------------------------------- method handlers
+# Each runs under the lock with decoded parameters and returns the "result" or raises ApiError.
+
+
+def _get_me(tg: FakeTelegram, _: dict[str, Any]) -> dict[str, Any]:
+    flags = {"can_join_groups": True, "can_read_all_group_messages": False}
+    return tg.bot_user | flags | {"supports_inline_queries": False}
+
+
+def _send_message(tg: FakeTelegram, p: dict[str, Any]) -> dict[str, Any]:
+    tg._chat(p["chat_id"], "sendMessage")
+    _check_reply_target(tg, p)
+    text, entities = tg._parse_text(p)
+    markup = tg._markup(p, inline_only=False)
+    msg = tg._store(p["chat_id"], True, text, p["text"], entities)
+    msg.reply_markup = markup
+    return tg._message_json(msg)
+
+
+def _check_reply_target(tg: FakeTelegram, p: dict[str, Any]) -> None:
+    """Replying to a message that is gone is refused unless allow_sending_without_reply."""
+    reply = p.get("reply_parameters") or {}
+    target = reply.get("message_id", p.get("reply_to_message_id"))
+    allow = reply.get("allow_sending_without_reply", p.get("allow_sending_without_reply"))
+    msg = tg._messages.get(reply.get("chat_id", p["chat_id"]), {}).get(target)
+    if target and not allow and (not msg or msg.deleted):
+        raise bad("message to be replied not found")
+
+
+def _edit_text(tg: FakeTelegram, p: dict[str, Any]) -> dict[str, Any]:
+    msg = tg._editable(p, "editMessageText")
+    text, entities = tg._parse_text(p)
+    return tg._edit(msg, text, entities, p["text"], tg._markup(p, inline_only=True))
+
+
+def _edit_markup(tg: FakeTelegram, p: dict[str, Any]) -> dict[str, Any]:
+    msg = tg._editable(p, "editMessageReplyMarkup")
+    return tg._edit(msg, msg.text, msg.entities, msg.html, tg._markup(p, inline_only=True))
+
+
+def _delete_message(tg: FakeTelegram, p: dict[str, Any]) -> bool:
+    tg._chat(p["chat_id"])
+    msg = tg._messages.get(p["chat_id"], {}).get(p["message_id"])
+    if not msg or msg.deleted:
+        raise bad("message to delete not found")
+    msg.deleted = True
+    return True
+
+
+def _answer_callback(tg: FakeTelegram, p: dict[str, Any]) -> bool:
+    if tg._queries.get(p["callback_query_id"], True):  # unknown or already answered
+        raise bad("query is too old and response timeout expired or query ID is invalid")
+    if len(p.get("text", "")) > MAX_ANSWER_TEXT:
+        raise bad("MESSAGE_TOO_LONG")
+    tg._queries[p["callback_query_id"]] = True
+    tg._answers.append(
+        CallbackAnswer(p["callback_query_id"], p.get("text"), bool(p.get("show_alert")))
+    )
+    return True
+
+
+def _chat_action(tg: FakeTelegram, p: dict[str, Any]) -> bool:
+    tg._chat(p["chat_id"], "sendChatAction")
+    if p["action"] not in CHAT_ACTIONS:
+        raise bad("wrong parameter action in request")
+    tg.chat_actions.append((p["chat_id"], p["action"]))
+    return True
+
+
+def _scope_key(p: dict[str, Any]) -> tuple[str, str]:
+    scope = json.dumps(p.get("scope") or {"type": "default"}, sort_keys=True)
+    return scope, p.get("language_code", "")
+
+
+def _set_commands(tg: FakeTelegram, p: dict[str, Any]) -> bool:
+    commands = p["commands"]
+    if not isinstance(commands, list) or len(commands) > 100:
+        raise bad("BOT_COMMANDS_TOO_MUCH")
+    for command in commands:
+        if not re.fullmatch(r"[a-z0-9_]{1,32}", str(command.get("command", ""))):
+            raise bad("BOT_COMMAND_INVALID")
+        if not 1 <= len(str(command.get("description", "")).strip()) <= 256:
+            raise bad("BOT_COMMAND_DESCRIPTION_INVALID")
+    tg._bot_settings[("commands", *_scope_key(p))] = commands
+    return True
+
+
+def _get_commands(tg: FakeTelegram, p: dict[str, Any]) -> list[dict[str, str]]:
+    return tg._bot_settings.get(("commands", *_scope_key(p)), [])
+
+
+def _delete_commands(tg: FakeTelegram, p: dict[str, Any]) -> bool:
+    tg._bot_settings.pop(("commands", *_scope_key(p)), None)
+    return True
+
+
+def _description_setter(kind: str, limit: int) -> Callable[[FakeTelegram, dict[str, Any]], bool]:
+    def handler(tg: FakeTelegram, p: dict[str, Any]) -> bool:
+        if len(p.get(kind, "")) > limit:
+            raise bad(f"{kind.upper()}_INVALID")
+        tg._bot_settings[(kind, "", p.get("language_code", ""))] = p.get(kind, "")
+        return True
+
+    return handler
+
+
+def _description_getter(kind: str) -> Callable[[FakeTelegram, dict[str, Any]], dict[str, str]]:
+    def handler(tg: FakeTelegram, p: dict[str, Any]) -> dict[str, str]:
+        return {kind: tg._bot_settings.get((kind, "", p.get("language_code", "")), "")}
+
+    return handler
+
+
+def _delete_webhook(tg: FakeTelegram, p: dict[str, Any]) -> bool:
+    if p.get("drop_pending_updates"):
+        tg._updates.clear()
+    return True
+
+
+def _webhook_info(tg: FakeTelegram, _: dict[str, Any]) -> dict[str, Any]:
+    return {"url": "", "has_custom_certificate": False, "pending_update_count": len(tg._updates)}
+
+
+def _close(tg: FakeTelegram, _: dict[str, Any]) -> bool:
+    """Telegram refuses close() during the first 10 minutes after the bot is launched."""
+    left = int(600 - (time.time() - tg._started))
+    if left > 0:
+        raise ApiError(429, f"Too Many Requests: retry after {left}", left)
+    return True
+
+
+def _log_out(tg: FakeTelegram, _: dict[str, Any]) -> bool:
+    tg.logged_out = True  # afterwards the cloud Bot API answers 401 to this token
+    return True
+
+
+HANDLERS: dict[str, Callable[[FakeTelegram, dict[str, Any]], Any]] = {
+    "getMe": _get_me,
+    "sendMessage": _send_message,
+    "editMessageText": _edit_text,
+    "editMessageReplyMarkup": _edit_markup,
+    "deleteMessage": _delete_message,
+    "answerCallbackQuery": _answer_callback,
+    "sendChatAction": _chat_action,
+    "setMyCommands": _set_commands,
+    "getMyCommands": _get_commands,
+    "deleteMyCommands": _delete_commands,
+    "setMyDescription": _description_setter("description", 512),
+    "getMyDescription": _description_getter("description"),
+    "setMyShortDescription": _description_setter("short_description", 120),
+    "getMyShortDescription": _description_getter("short_description"),
+    "deleteWebhook": _delete_webhook,
+    "getWebhookInfo": _webhook_info,
+    "close": _close,
+    "logOut": _log_out,
+}  # getUpdates is served asynchronously by FakeTelegram._get_updates
+
+
+async def _read_params(request: web.Request) -> dict[str, Any]:
+    """Telegram takes the query string, form/multipart fields or a JSON object body."""
+    params: dict[str, Any] = dict(request.query)
+    if not request.can_read_body:
+        return params
+    if request.content_type == "application/json":
+        try:
+            body = await request.json()
+        except ValueError:
+            raise bad("can't parse JSON object") from None
+        if not isinstance(body, dict):
+            raise bad("can't parse JSON object")
+        return params | body
+    form = await request.post()
+    for name, value in form.items():
+        params[name] = value if isinstance(value, str) else f"<file {value.filename}>"
+    return params
+
+
+async def _client_gone(request: web.Request) -> bool:
+    """A poll terminated because the client gave up and polled again is not a refusal."""
+    await asyncio.sleep(0.05)
+    return request.transport is None or request.transport.is_closing()

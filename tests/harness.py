@@ -1,0 +1,140 @@
+"""The bot as it runs in production, wired by the same composition root, against the fake
+Bot API server over real HTTP, with a real SQLite file; plus a scripted learner to drive it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.config import Config
+from bot.ordering import PerChatOrder
+from bot.store import Store
+from bot.validate import load_checked
+from tests.conftest import CONTENT
+from tests.fake_telegram import FakeTelegram, Message
+
+
+@dataclass
+class RunningBot:
+    application: Application
+    store: Store
+    errors: list[BaseException] = field(default_factory=list)
+
+    @property
+    def processor(self) -> PerChatOrder:
+        processor = self.application.update_processor
+        assert isinstance(processor, PerChatOrder)
+        return processor
+
+
+def config_for(tg: FakeTelegram, db_path: Path) -> Config:
+    return Config(
+        token=tg.token, api_url=tg.api_url, db_path=db_path, content_dir=CONTENT, poll_timeout=1
+    )
+
+
+@asynccontextmanager
+async def running_bot(tg: FakeTelegram, db_path: Path) -> AsyncIterator[RunningBot]:
+    """Start the bot as `python -m bot` does (post_init included), and stop it cleanly."""
+    config = config_for(tg, db_path)
+    store = Store.open(db_path)
+    errors: list[BaseException] = []
+    application = build_application(
+        config, load_checked(CONTENT), store, error_sink=lambda error, _update: errors.append(error)
+    )
+    bot = RunningBot(application, store, errors)
+    async with application:
+        assert application.post_init is not None
+        await application.post_init(application)
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(
+            timeout=config.poll_timeout, allowed_updates=["message", "callback_query"]
+        )
+        try:
+            yield bot
+        finally:
+            await application.updater.stop()
+            await application.stop()
+    store.close()
+
+
+class Learner:
+    """A scripted person in a private chat: types, taps, and waits for the bot to settle."""
+
+    def __init__(self, tg: FakeTelegram, bot: RunningBot | None, user_id: int, name: str = "Ada"):
+        self.tg, self.bot, self.user_id = tg, bot, user_id
+        tg.add_user(user_id, name)
+        self.tap_latencies: list[float] = []
+
+    @property
+    def chat_id(self) -> int:
+        return self.user_id
+
+    async def says(self, text: str) -> None:
+        self.tg.send_text(self.user_id, text)
+        await self.settle()
+
+    async def taps(self, label: str, message: Message | None = None) -> str:
+        """Tap the button containing `label` on `message` (default: the newest with buttons)."""
+        target = message or self.with_buttons()
+        started = time.monotonic()
+        query = self.tg.tap_button(self.user_id, target.message_id, label)
+        await self.tg.wait_for_async(lambda tg: query not in tg.unanswered_queries(), 5)
+        self.tap_latencies.append(time.monotonic() - started)
+        await self.settle()
+        return query
+
+    async def taps_data(self, message: Message, data: str, *, forge: bool = False) -> str:
+        query = self.tg.tap(self.user_id, message.message_id, data, forge=forge)
+        await self.settle()
+        return query
+
+    def with_buttons(self) -> Message:
+        for message in reversed(self.messages()):
+            if message.buttons:
+                return message
+        raise AssertionError(f"no message with buttons\n{self.tg.transcript(self.chat_id)}")
+
+    def messages(self) -> list[Message]:
+        return self.tg.chat_messages(self.chat_id, include_deleted=False)
+
+    def last(self) -> Message:
+        return self.messages()[-1]
+
+    def texts(self) -> list[str]:
+        return [m.text for m in self.messages()]
+
+    def buttons(self, message: Message | None = None) -> list[str]:
+        target = message or self.last()
+        return [label for row in target.buttons for label, _ in row]
+
+    async def settle(self, quiet: float = 0.05, limit: float = 10.0) -> None:
+        """Wait until the bot has fetched and fully handled everything sent so far."""
+        deadline = time.monotonic() + limit
+        calm_since: float | None = None
+        while time.monotonic() < deadline:
+            busy = self.tg.pending_updates() or (
+                self.bot is not None
+                and (self.bot.processor.in_flight or not self.bot.application.update_queue.empty())
+            )
+            if busy:
+                calm_since = None
+            elif calm_since is None:
+                calm_since = time.monotonic()
+            elif time.monotonic() - calm_since >= quiet:
+                return
+            await asyncio.sleep(0.005)
+        raise AssertionError(f"the bot did not settle\n{self.tg.dump()}")
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]

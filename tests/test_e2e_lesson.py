@@ -1,0 +1,159 @@
+"""A learner takes the seed lesson in Telegram, tap by tap, over real HTTP to a fake Bot API."""
+
+from __future__ import annotations
+
+from bot.content import Library
+from tests.fake_telegram import FakeTelegram
+from tests.harness import Learner, RunningBot
+from tests.seed import Seed
+
+ADA = 1001
+
+
+async def open_step_4(ada: Learner) -> None:
+    await ada.says("/start")
+    await ada.taps("How a neural network learns")
+    await ada.taps("Step 4")
+
+
+async def test_start_greets_and_offers_the_courses(tg: FakeTelegram, bot: RunningBot) -> None:
+    ada = Learner(tg, bot, ADA)
+    await ada.says("/start")
+    welcome = ada.last()
+    assert "I'm Tutor" in welcome.text
+    assert "How a neural network learns" in ada.buttons(welcome)
+    commands = tg.calls_to("setMyCommands")[-1].params["commands"]
+    assert [c["command"] for c in commands] == ["start", "continue", "courses", "help"]
+
+
+async def test_a_course_lists_its_steps_with_status_and_the_next_marked(
+    tg: FakeTelegram, bot: RunningBot
+) -> None:
+    ada = Learner(tg, bot, ADA)
+    await ada.says("/start neural-networks")
+    labels = ada.buttons()
+    assert labels[:4] == [
+        "🆕 Step 1 · new  👈 next",
+        "🆕 Step 2 · new",
+        "🆕 Step 3 · new",
+        "🆕 Step 4 · new",
+    ]
+    await ada.taps("Step 4")
+    await ada.says("/courses")
+    await ada.taps("How a neural network learns")
+    assert "▶️ Step 4 · in progress  👈 next" in ada.buttons()
+
+
+async def test_the_right_path_through_step_4_word_for_word(
+    tg: FakeTelegram, bot: RunningBot, seed: Seed
+) -> None:
+    ada = Learner(tg, bot, ADA)
+    await open_step_4(ada)
+    intro, q1 = ada.messages()[-2:]
+    assert intro.text == f"{seed.header}\n{seed.title}\n\n{seed.intro}"
+    assert q1.text.startswith(f"Question 1 of 3\n\n{seed.questions[0].prompt}")
+    for option in seed.questions[0].options:
+        assert option.text in q1.text
+
+    await ada.taps("B", q1)
+    answered = next(m for m in tg.chat_messages(ADA) if m.message_id == q1.message_id)
+    assert answered.buttons == []
+    assert answered.text.endswith(f"You said: {seed.questions[0].options[1].text}")
+    feedback = ada.last()
+    assert feedback.text == f"✅ Exactly\n{seed.questions[0].options[1].feedback}"
+    assert ada.buttons(feedback) == ["Another way to see it", "Next question ➜"]
+
+    await ada.taps("Another way to see it")
+    assert ada.last().text == f"Another way to see it\n{seed.another_way}"
+    await ada.taps("Next question ➜")
+    bridge, q2 = ada.messages()[-2:]
+    assert bridge.text == seed.bridges[0]
+    assert q2.text.startswith(f"Question 2 of 3\n\n{seed.questions[1].prompt}")
+
+    await ada.taps("A", q2)
+    assert ada.last().text == f"✅ Exactly\n{seed.questions[1].options[0].feedback}"
+    await ada.taps("Next question ➜")
+    assert ada.messages()[-2].text == seed.bridges[1]
+    await ada.taps("A")
+    assert ada.last().text == f"✅ Exactly\n{seed.questions[2].options[0].feedback}"
+    assert ada.buttons() == ["See the takeaway ➜"]
+
+    await ada.taps("See the takeaway")
+    takeaway, pattern, summary = ada.messages()[-3:]
+    assert takeaway.text == f"The takeaway\n{seed.takeaway}"
+    assert pattern.text == f"The pattern\n{seed.pattern}"
+    assert "You've finished “How a neural network learns”" in summary.text
+    assert summary.text.count("connected first time") == 3
+    assert ada.tap_latencies and max(ada.tap_latencies) < 2
+
+
+async def test_the_wrong_path_shows_feedback_and_another_way(
+    tg: FakeTelegram, bot: RunningBot, seed: Seed
+) -> None:
+    ada = Learner(tg, bot, ADA)
+    await open_step_4(ada)
+    await ada.taps("A")  # Q1: "Along the gradient" — Not quite
+    feedback, another = ada.messages()[-2:]
+    assert feedback.text == f"❌ Not quite\n{seed.questions[0].options[0].feedback}"
+    assert another.text == f"Another way to see it\n{seed.another_way}"
+    assert ada.buttons(another) == ["Next question ➜"]
+    await ada.taps("Next question")
+    await ada.taps("B")  # Q2: "Small steps make the math simpler" — Not quite
+    assert ada.last().text == f"❌ Not quite\n{seed.questions[1].options[1].feedback}"
+    await ada.taps("Next question")
+    await ada.taps("C")  # Q3: "jump each weight straight to its best value" — Close
+    assert ada.last().text == f"🟡 Close\n{seed.questions[2].options[2].feedback}"
+    await ada.taps("See the takeaway")
+    summary = ada.last().text
+    assert "Q1 — first answer: not quite; worth another look" in summary
+    assert "Q3 — first answer: close; worth another look" in summary
+
+
+async def test_the_unsure_path_is_met_kindly(tg: FakeTelegram, bot: RunningBot, seed: Seed) -> None:
+    ada = Learner(tg, bot, ADA)
+    await open_step_4(ada)
+    for number in range(3):
+        await ada.taps("I'm not sure")
+        texts = ada.texts()
+        expected = f"🤝 No worries\n{seed.questions[number].options[3].feedback}"
+        assert expected in texts[-2:]
+        await ada.taps("➜")
+    assert ada.messages()[-3].text == f"The takeaway\n{seed.takeaway}"
+
+
+async def test_all_twelve_feedback_texts_are_reachable(
+    tg: FakeTelegram, bot: RunningBot, seed: Seed, library: Library
+) -> None:
+    letters = "ABCD"
+    learners = [Learner(tg, bot, 2000 + k, f"L{k}") for k in range(4)]
+    for k, learner in enumerate(learners):
+        await open_step_4(learner)
+        for q in range(3):
+            label = "I'm not sure" if k == 3 else letters[k]
+            await learner.taps(label, learner.with_buttons())
+            expected = seed.questions[q].options[k]
+            assert any(expected.feedback in t for t in learner.texts()[-2:]), learner.texts()[-2:]
+            await learner.taps("➜")
+    assert bot.store.db["answers"].count == 12
+
+
+async def test_plain_text_gets_a_hint_and_an_unknown_command_gets_help(
+    tg: FakeTelegram, bot: RunningBot
+) -> None:
+    ada = Learner(tg, bot, ADA)
+    await ada.says("hello?")
+    assert "tap one of the answers" in ada.last().text
+    await ada.says("/frobnicate")
+    assert ada.last().text.startswith("I don't know /frobnicate.")
+    assert "/continue" in ada.last().text
+    await ada.says("/help")
+    assert ada.last().text.startswith("What I can do")
+
+
+async def test_continue_with_nothing_started_offers_the_courses(
+    tg: FakeTelegram, bot: RunningBot
+) -> None:
+    ada = Learner(tg, bot, ADA)
+    await ada.says("/continue")
+    assert "haven't started" in ada.last().text
+    assert ada.buttons() == ["How a neural network learns", *ada.buttons()[1:]]

@@ -1,0 +1,172 @@
+"""Bad input and a bad network are harmless: stale, double and forged taps, Telegram errors,
+restarts, and learners who tap at the same time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot import render
+from bot.engine import Refusal
+from tests.fake_telegram import FakeTelegram
+from tests.harness import Learner, RunningBot, running_bot
+from tests.test_e2e_lesson import open_step_4
+
+ADA, BOB = 1001, 1002
+
+
+def answer_texts(tg: FakeTelegram) -> list[str | None]:
+    return [a.text for a in tg.callback_answers]
+
+
+async def test_a_second_tap_on_the_same_question_counts_once(
+    tg: FakeTelegram, bot: RunningBot
+) -> None:
+    ada = Learner(tg, bot, ADA)
+    await open_step_4(ada)
+    question = ada.with_buttons()
+    data = question.buttons[0][1][1]  # "B": the right answer
+    tg.tap(ADA, question.message_id, data)
+    tg.tap(ADA, question.message_id, data)
+    await ada.settle()
+    assert bot.store.db["answers"].count == 1
+    assert answer_texts(tg)[-1] == render.REFUSAL_NOTICE[Refusal.ALREADY_COUNTED]
+    assert sum("✅ Exactly" in t for t in ada.texts()) == 1
+    assert tg.unanswered_queries() == []
+
+
+async def test_a_tap_on_an_older_question_changes_nothing_and_shows_where_you_are(
+    tg: FakeTelegram, bot: RunningBot
+) -> None:
+    ada = Learner(tg, bot, ADA)
+    await open_step_4(ada)
+    old_copy = ada.with_buttons()
+    await ada.says("/continue")  # the same question again, as a new message
+    await ada.taps("B")
+    await ada.taps("Next question")
+    answers_before = bot.store.db["answers"].count
+    await ada.taps("C", old_copy)
+    assert answer_texts(tg)[-1] == render.REFUSAL_NOTICE[Refusal.OUTDATED]
+    assert bot.store.db["answers"].count == answers_before
+    assert ada.last().text.startswith("Question 2 of 3")
+    await ada.taps("A")  # the re-shown question is live
+    assert ada.last().text.startswith("✅ Exactly")
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["a:1:no-such-course:4:0:b", "a:3:neural-networks:4:9:b", "s:neural-networks:99", "garbage"],
+)
+async def test_a_forged_tap_gets_a_short_answer_and_a_log_line(
+    tg: FakeTelegram, bot: RunningBot, caplog: pytest.LogCaptureFixture, data: str
+) -> None:
+    ada = Learner(tg, bot, ADA)
+    await open_step_4(ada)
+    position = bot.store.position(ada_learner())
+    with caplog.at_level(logging.WARNING, logger="bot"):
+        await ada.taps_data(ada.with_buttons(), data, forge=True)
+    assert answer_texts(tg)[-1] == render.REFUSAL_NOTICE[Refusal.UNKNOWN]
+    assert data in caplog.text
+    assert bot.store.position(ada_learner()) == position
+    assert tg.unanswered_queries() == []
+
+
+def ada_learner():
+    from bot.store import Learner as StoreLearner
+
+    return StoreLearner(ADA, ADA)
+
+
+async def test_a_429_and_a_502_from_telegram_are_survived(
+    tg: FakeTelegram, bot: RunningBot
+) -> None:
+    ada = Learner(tg, bot, ADA)
+    tg.fail_next("sendMessage", 429, retry_after=1)
+    await ada.says("/start")
+    assert "I'm Tutor" in ada.last().text
+    tg.fail_next("sendMessage", 502, times=2)
+    await ada.taps("How a neural network learns")
+    assert ada.last().text.startswith("How a neural network learns")
+    failures = [c.status for c in tg.calls_to("sendMessage") if c.status != 200]
+    assert failures == [429, 502, 502]
+
+
+async def test_an_expired_callback_query_does_not_stop_the_lesson(
+    tg: FakeTelegram, bot: RunningBot
+) -> None:
+    ada = Learner(tg, bot, ADA)
+    await open_step_4(ada)
+    tg.fail_next(
+        "answerCallbackQuery",
+        400,
+        "Bad Request: query is too old and response timeout expired or query ID is invalid",
+    )
+    tg.tap_button(ADA, None, "B")
+    await ada.settle()
+    assert ada.last().text.startswith("✅ Exactly")
+
+
+async def test_a_learner_who_blocked_the_bot_is_marked_inactive_not_an_error(
+    tg: FakeTelegram, bot: RunningBot
+) -> None:
+    ada = Learner(tg, bot, ADA)
+    tg.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    await ada.says("/start")
+    assert not bot.store.is_active(ADA)
+    await ada.says("/help")  # writing again means they unblocked us
+    assert bot.store.is_active(ADA)
+    assert ada.last().text.startswith("What I can do")
+
+
+async def test_two_learners_tapping_at_once_are_both_served_in_order(
+    tg: FakeTelegram, bot: RunningBot
+) -> None:
+    ada, bob = Learner(tg, bot, ADA, "Ada"), Learner(tg, bot, BOB, "Bob")
+    await open_step_4(ada)
+    await open_step_4(bob)
+    tg.delay("sendMessage", 1.0, chat_id=ADA)  # Telegram is slow for Ada only
+    tg.tap_button(ADA, None, "B")
+    tg.send_text(ADA, "/help")  # queued behind the tap: must come after its feedback
+    tg.tap_button(BOB, None, "C")
+    bob_feedback = await tg.wait_for_message_async(BOB, "🟡 Close", timeout=0.9)
+    assert not any("✅ Exactly" in t for t in ada.texts()), "Bob waited for Ada"
+    assert bob_feedback
+    await ada.settle()
+    texts = ada.texts()
+    exactly = next(i for i, t in enumerate(texts) if t.startswith("✅ Exactly"))
+    helped = next(i for i, t in enumerate(texts) if t.startswith("What I can do"))
+    assert exactly < helped
+
+
+async def test_a_restart_changes_nothing_for_the_learner(tg: FakeTelegram, tmp_path: Path) -> None:
+    db = tmp_path / "tutor.db"
+    async with running_bot(tg, db) as first:
+        ada = Learner(tg, first, ADA)
+        await open_step_4(ada)
+        await ada.taps("A")  # Not quite: feedback and another way, waiting for "Next"
+        before = first.store.position(ada_learner())
+        assert first.errors == []
+    async with running_bot(tg, db) as second:
+        ada.bot = second
+        await ada.says("/continue")
+        assert second.store.position(ada_learner()) == before
+        assert ada.messages()[-1].text.startswith("❌ Not quite")
+        await ada.taps("Next question")
+        assert ada.last().text.startswith("Question 2 of 3")
+        assert second.errors == []
+
+
+async def test_many_learners_at_once_are_all_served(tg: FakeTelegram, bot: RunningBot) -> None:
+    crowd = [Learner(tg, bot, 5000 + i, f"L{i}") for i in range(20)]
+    for learner in crowd:
+        tg.send_text(learner.user_id, "/start neural-networks")
+    await crowd[0].settle()
+    for learner in crowd:
+        tg.tap_button(learner.user_id, None, "Step 4")
+    await crowd[0].settle()
+    await asyncio.gather(*(learner.taps("B") for learner in crowd))
+    assert all(learner.last().text.startswith("✅ Exactly") for learner in crowd)
+    assert bot.store.db["answers"].count == 20
