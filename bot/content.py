@@ -116,6 +116,8 @@ class CourseInfo(_Model):
     title: Text
     description: Text
     misconceptions: list[Misconception] = []
+    order: int = 100
+    """Where the course stands in the menu: lower first, then by id."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ class Course:
     description: str
     steps: tuple[Step, ...]
     misconceptions: tuple[Misconception, ...] = ()
+    order: int = 100
 
     @property
     def total_steps(self) -> int:
@@ -206,7 +209,7 @@ def load_library(root: Path) -> Library:
         problems.append(Problem(root, None, "id", f"duplicate course id '{dup}'"))
     if problems:
         raise ContentError(problems)
-    return Library(tuple(courses))
+    return Library(tuple(sorted(courses, key=lambda c: (c.order, c.id))))
 
 
 def _load_course(folder: Path, problems: list[Problem]) -> Course | None:
@@ -215,29 +218,56 @@ def _load_course(folder: Path, problems: list[Problem]) -> Course | None:
         problems.append(Problem(info_path, None, "", "missing course.yaml"))
         return None
     info = _load_model(info_path, CourseInfo, problems)
-    steps = [
-        step
-        for path in sorted(folder.iterdir(), key=_step_sort_key)
-        if STEP_FILE.match(path.name)
-        for step in [_load_model(path, Step, problems)]
-        if step is not None
-    ]
-    if info is None:
+    step_files = sorted(
+        (p for p in folder.iterdir() if STEP_FILE.match(p.name)), key=_step_sort_key
+    )
+    loaded = [(path, _load_model(path, Step, problems)) for path in step_files]
+    if info is None or any(step is None for _, step in loaded):
+        return None  # course-wide checks would only repeat the problems already found
+    steps = [step for _, step in loaded if step is not None]
+    if not steps:
+        problems.append(Problem(folder, None, "", "a course needs at least one step-N.yaml"))
         return None
     numbers = [s.number for s in steps]
     if numbers != list(range(1, len(steps) + 1)):
-        problems.append(
-            Problem(
-                folder, None, "number", f"steps must be numbered 1..N in order, found {numbers}"
-            )
-        )
+        message = f"steps must be numbered 1..N in order, found {numbers}"
+        problems.append(Problem(folder, None, "number", message))
         return None
-    for m in info.misconceptions:
+    problems.extend(_reference_problems(info_path, info, loaded))
+    return Course(
+        info.id, info.title, info.description, tuple(steps), tuple(info.misconceptions), info.order
+    )
+
+
+def _reference_problems(
+    info_path: Path, info: CourseInfo, loaded: list[tuple[Path, Step | None]]
+) -> Iterator[Problem]:
+    """Misconceptions named on options exist, and each names a step that exists."""
+    numbers = {step.number for _, step in loaded if step is not None}
+    known = {m.id for m in info.misconceptions}
+    for i, m in enumerate(info.misconceptions):
         if m.repaired_by_step not in numbers:
-            problems.append(
-                Problem(info_path, None, "misconceptions", f"'{m.id}' names a missing step")
-            )
-    return Course(info.id, info.title, info.description, tuple(steps), tuple(info.misconceptions))
+            field = f"misconceptions[{i}].repaired_by_step"
+            yield Problem(info_path, None, field, f"step {m.repaired_by_step} does not exist")
+    for path, step in loaded:
+        assert step is not None
+        for q, question in enumerate(step.questions):
+            groups = [("options", question.options)]
+            if question.check is not None:
+                groups.append(("check.options", question.check.options))
+            for name, options in groups:
+                for o, option in enumerate(options):
+                    if option.misconception and option.misconception not in known:
+                        field = f"questions[{q}].{name}[{o}].misconception"
+                        message = f"'{option.misconception}' is not in course.yaml misconceptions"
+                        yield Problem(path, _line_of(path, option.misconception), field, message)
+
+
+def _line_of(path: Path, needle: str) -> int | None:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if "misconception:" in line and needle in line:
+            return number
+    return None
 
 
 def _step_sort_key(path: Path) -> tuple[int, str]:

@@ -42,13 +42,17 @@ class TutorContext(CallbackContext[ExtBot, dict, dict, dict]):
         return self.application.bot_data["tutor"]
 
 
-def _learner(update: Update, tutor: Tutor) -> Learner | None:
-    """Identify the learner and remember that they wrote to us (which also unblocks them)."""
+def _who(update: Update) -> Learner | None:
     user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
-        return None
-    learner = Learner(user.id, chat.id)
-    tutor.store.seen(learner, user.first_name, user.username, tutor.clock())
+    return Learner(user.id, chat.id) if user is not None and chat is not None else None
+
+
+def _learner(update: Update, tutor: Tutor) -> Learner | None:
+    """Identify who wrote and remember them (writing to us also means they unblocked us)."""
+    learner = _who(update)
+    user = update.effective_user
+    if learner is not None and user is not None:
+        tutor.store.seen(learner, user.first_name, user.username, tutor.clock())
     return learner
 
 
@@ -124,7 +128,7 @@ async def tap(update: Update, context: TutorContext) -> None:
     """A button was tapped: decide, save, answer the tap at once, then show what follows."""
     query = update.callback_query
     tutor = context.tutor
-    learner = _learner(update, tutor)
+    learner = _who(update)  # the tap saves in one transaction; no separate write
     if query is None or learner is None:
         return
     action = callbacks.decode(query.data)

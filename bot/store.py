@@ -171,6 +171,7 @@ class Store:
         stamp = _stamp(now)
         p = turn.position
         with self.db.atomic():
+            self._set_chat_active(learner.chat_id, True, stamp)
             self.db["positions"].upsert(
                 {
                     "user_id": learner.user_id,
