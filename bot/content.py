@@ -224,6 +224,10 @@ def _load_course(folder: Path, problems: list[Problem]) -> Course | None:
     loaded = [(path, _load_model(path, Step, problems)) for path in step_files]
     if info is None or any(step is None for _, step in loaded):
         return None  # course-wide checks would only repeat the problems already found
+    if info.id != folder.name:
+        message = f"must match the folder name '{folder.name}'"
+        problems.append(Problem(info_path, _line_of(info_path, "id:"), "id", message))
+        return None
     steps = [step for _, step in loaded if step is not None]
     if not steps:
         problems.append(Problem(folder, None, "", "a course needs at least one step-N.yaml"))
@@ -260,12 +264,17 @@ def _reference_problems(
                     if option.misconception and option.misconception not in known:
                         field = f"questions[{q}].{name}[{o}].misconception"
                         message = f"'{option.misconception}' is not in course.yaml misconceptions"
-                        yield Problem(path, _line_of(path, option.misconception), field, message)
+                        yield Problem(
+                            path,
+                            _line_of(path, f"misconception: {option.misconception}"),
+                            field,
+                            message,
+                        )
 
 
 def _line_of(path: Path, needle: str) -> int | None:
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if "misconception:" in line and needle in line:
+        if needle in line:
             return number
     return None
 
