@@ -186,19 +186,27 @@ def next_step_offer(course: Course, step: Step) -> Message:
 
 
 def course_summary(summary: CourseSummary) -> Message:
+    """How each question went, step by step; steps not taken yet get one line and a button."""
     course = summary.course
     lines = [f"🎓 <b>You've finished “{esc(course.title)}”</b>", "", "How each question went:"]
-    current_step = None
-    for row in summary.rows:
-        if row.step != current_step:
-            current_step = row.step
-            step = course.step(row.step)
-            lines += ["", f"<b>Step {row.step}</b> · {esc(step.title if step else '')}"]
-        lines.append(_summary_line(row))
-    connected = sum(r.first_verdict is Verdict.EXACTLY for r in summary.rows)
-    lines += ["", f"Connected first time: {connected} of {len(summary.rows)}."]
-    courses = Button("All courses", callbacks.encode(callbacks.Courses()))
-    return Message("\n".join(lines), ((courses,),))
+    untaken: list[int] = []
+    for step in course.steps:
+        rows = [r for r in summary.rows if r.step == step.number]
+        lines += ["", f"<b>Step {step.number}</b> · {esc(step.title)}"]
+        if all(r.first_verdict is None for r in rows):
+            untaken.append(step.number)
+            lines.append("⬜ not taken yet")
+        else:
+            lines += [_summary_line(r) for r in rows]
+    answered = [r for r in summary.rows if r.first_verdict is not None]
+    connected = sum(r.first_verdict is Verdict.EXACTLY for r in answered)
+    lines += ["", f"Connected first time: {connected} of the {len(answered)} you answered."]
+    buttons: list[tuple[Button, ...]] = []
+    if untaken:
+        start = callbacks.encode(callbacks.OpenStep(course.id, untaken[0]))
+        buttons.append((Button(f"Take step {untaken[0]} ➜", start),))
+    buttons.append((Button("All courses", callbacks.encode(callbacks.Courses())),))
+    return Message("\n".join(lines), tuple(buttons))
 
 
 def _summary_line(row: SummaryRow) -> str:

@@ -84,6 +84,9 @@ async def test_the_right_path_through_step_4_word_for_word(
     assert pattern.text == f"The pattern\n{seed.pattern}"
     assert "You've finished “How a neural network learns”" in summary.text
     assert summary.text.count("connected first time") == 3
+    assert "Connected first time: 3 of the 3 you answered." in summary.text
+    assert summary.text.count("not taken yet") == 3
+    assert ada.buttons(summary) == ["Take step 1 ➜", "All courses"]
     assert ada.tap_latencies and max(ada.tap_latencies) < 2
 
 
