@@ -57,7 +57,7 @@ def build_application(
         .base_file_url(config.base_file_url)
         .context_types(ContextTypes(context=TutorContext))
         .concurrent_updates(PerChatOrder())
-        .rate_limiter(RetryingRateLimiter())
+        .rate_limiter(RetryingRateLimiter(private_period=4 * config.chat_pace))
         .post_init(_register_commands)
         .build()
     )

@@ -26,6 +26,8 @@ class Config:
     log_level: str = "INFO"
     poll_timeout: int = 30
     """Seconds a getUpdates long poll waits for news; Telegram allows up to 50."""
+    chat_pace: float = 1.0
+    """Seconds per message in one private chat, after a short burst (Telegram: about 1/s)."""
 
     @property
     def base_url(self) -> str:

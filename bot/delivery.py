@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from typing import Any
 
+from aiolimiter import AsyncLimiter
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
@@ -28,16 +29,41 @@ MAX_CALLBACK_ANSWER = 200
 
 
 class RetryingRateLimiter(AIORateLimiter):
-    """PTB's limiter (30/s overall, 20/min per group, waits out 429s), plus retries of
-    transient failures — timeouts and 5xx — that it leaves to the caller.
+    """PTB's limiter (30/s overall, 20/min per group, waits out 429s), plus what it leaves
+    out: about one message a second in a private chat (a tap's short burst of feedback goes
+    at once), and retries of transient failures — timeouts and 5xx.
 
     A 4xx other than 429 is the bot's own mistake and is never retried.
     """
 
-    def __init__(self, *, max_retries: int = 3, backoff: float = 0.5):
+    MAX_TRACKED_CHATS = 10_000
+
+    def __init__(
+        self,
+        *,
+        max_retries: int = 3,
+        backoff: float = 0.5,
+        private_burst: int = 4,
+        private_period: float = 4.0,
+        # A tap's whole reply (edit, feedback, another way) fits in one burst.
+    ):
         super().__init__(max_retries=max_retries)
         self._transient_retries = max_retries
         self._backoff = backoff
+        self._private_burst, self._private_period = private_burst, private_period
+        self._private: dict[int, AsyncLimiter] = {}
+
+    def _private_limiter(self, chat_id: object) -> AsyncLimiter | None:
+        """A leaky bucket per private chat (positive ids); groups are PTB's business."""
+        if not isinstance(chat_id, int) or chat_id <= 0:
+            return None
+        limiter = self._private.pop(chat_id, None)
+        if limiter is None:
+            limiter = AsyncLimiter(self._private_burst, self._private_period)
+            if len(self._private) >= self.MAX_TRACKED_CHATS:
+                del self._private[next(iter(self._private))]  # the least recently used
+        self._private[chat_id] = limiter
+        return limiter
 
     async def process_request(
         self,
@@ -48,6 +74,9 @@ class RetryingRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> Any:
+        private = self._private_limiter(data.get("chat_id"))
+        if private is not None:
+            await private.acquire()
         for attempt in range(self._transient_retries + 1):
             try:
                 return await super().process_request(

@@ -36,7 +36,12 @@ class RunningBot:
 
 def config_for(tg: FakeTelegram, db_path: Path) -> Config:
     return Config(
-        token=tg.token, api_url=tg.api_url, db_path=db_path, content_dir=CONTENT, poll_timeout=1
+        token=tg.token,
+        api_url=tg.api_url,
+        db_path=db_path,
+        content_dir=CONTENT,
+        poll_timeout=1,
+        chat_pace=0.01,  # scripted learners tap far faster than people; the pacing has its own test
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -50,3 +51,22 @@ async def test_retries_give_up_after_the_limit() -> None:
     with pytest.raises(TimedOut):
         await send(RetryingRateLimiter(max_retries=2, backoff=0.01), request)
     assert request.calls == 3
+
+
+async def test_a_private_chat_gets_a_burst_then_about_one_message_a_period() -> None:
+    limiter = RetryingRateLimiter(private_burst=2, private_period=0.4)
+    await limiter.initialize()
+    sent_at: list[float] = []
+
+    async def request(*args: Any, **kwargs: Any) -> bool:
+        sent_at.append(time.monotonic())
+        return True
+
+    started = time.monotonic()
+    for chat_id in (7, 7, 7, 8):
+        await limiter.process_request(request, (), {}, "sendMessage", {"chat_id": chat_id}, None)
+    await limiter.shutdown()
+    offsets = [t - started for t in sent_at]
+    assert offsets[1] < 0.05, "the burst goes at once"
+    assert offsets[2] >= 0.15, "the third message in the same chat waits"
+    assert offsets[3] - offsets[2] < 0.05, "another chat does not wait for chat 7"
