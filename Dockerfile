@@ -13,7 +13,7 @@ COPY bot ./bot
 RUN python -m pip install .
 COPY content ./content
 
-RUN useradd --system --uid 10001 --no-create-home --home-dir /app tutor \
+RUN useradd --uid 10001 --user-group --no-create-home --home-dir /app tutor \
     && mkdir -p /app/data && chown tutor:tutor /app/data
 USER tutor
 

@@ -115,7 +115,10 @@ async def on_error(update: object, context: TutorContext) -> None:
     log.error("unexpected error%s", where, exc_info=error)
     if chat_id is None:
         return
+    query = update.callback_query if isinstance(update, Update) else None
     try:
+        if query is not None:  # stop the learner's spinner, in case the handler had not yet
+            await context.tutor.outbox.answer(query.id, render.OOPS_NOTICE)
         await context.tutor.outbox.send(chat_id, [render.oops()])
     except Exception:
         log.exception("could not tell chat %s about the error", chat_id)

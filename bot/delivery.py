@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from typing import Any
@@ -105,10 +106,14 @@ def keyboard(message: render.Message) -> InlineKeyboardMarkup | None:
 
 
 class Outbox:
+    REMEMBERED_ANSWERS = 1_000
+    """Taps in flight at once are far fewer; older ones cannot be answered anyway."""
+
     def __init__(self, bot: Bot, store: Store, clock: Callable[[], datetime]):
         self.bot = bot
         self.store = store
         self.clock = clock
+        self._answered: OrderedDict[str, None] = OrderedDict()
 
     async def send(self, chat_id: int, messages: Sequence[render.Message]) -> list[Message]:
         """Send in order; stops quietly if the learner has blocked the bot."""
@@ -153,9 +158,15 @@ class Outbox:
             _tolerate_edit_failure(exc, chat_id, message_id)
 
     async def answer(self, query_id: str, text: str | None = None) -> None:
-        """Every tap is answered, so the learner's spinner stops; an expired query is no loss."""
+        """Every tap is answered once, so the learner's spinner stops; an expired query is no
+        loss. Answering twice is refused by Telegram, so a second answer is skipped."""
+        if query_id in self._answered:
+            return
         if text and len(text) > MAX_CALLBACK_ANSWER:
             text = text[: MAX_CALLBACK_ANSWER - 1] + "…"
+        self._answered[query_id] = None
+        if len(self._answered) > self.REMEMBERED_ANSWERS:
+            self._answered.popitem(last=False)
         try:
             await self.bot.answer_callback_query(query_id, text=text)
         except BadRequest as exc:

@@ -287,6 +287,9 @@ def nothing_to_continue(library: Library) -> Message:
     return Message("You haven't started a lesson yet. Pick a course:", course_buttons(library))
 
 
+OOPS_NOTICE = "Sorry — something went wrong on my side."
+
+
 def oops() -> Message:
     return Message(
         "Sorry — something went wrong on my side. Your progress is saved; "
