@@ -27,12 +27,26 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("validate", help="check every lesson file and report problems")
     check.add_argument("dir", nargs="?", type=Path, help="content folder (default TUTOR_CONTENT)")
     sub.add_parser("health", help="exit 0 if the running bot's heartbeat is fresh")
+    play = sub.add_parser(
+        "play",
+        help="play a course in the terminal with the same engine",
+        description="Play a course in the terminal: each prompt lists numbered choices; type a "
+        "number. Input can be piped from a file. Progress goes to a throwaway database unless "
+        "--db is given.",
+    )
+    play.add_argument("course", help="course id, e.g. neural-networks")
+    play.add_argument("--step", type=int, help="play only this step (default: the whole course)")
+    play.add_argument("--db", type=Path, help="SQLite file to keep progress in")
+    play.add_argument("--content", type=Path, help="content folder (default TUTOR_CONTENT)")
     args = parser.parse_args(argv)
     try:
         if args.command == "validate":
             return validate(args.dir or Config.from_env(need_token=False).content_dir)
         if args.command == "health":
             return health(Config.from_env(need_token=False))
+        if args.command == "play":
+            content = args.content or Config.from_env(need_token=False).content_dir
+            return play_course(content, args.course, args.step, args.db)
         return run(Config.from_env())
     except ConfigError as exc:
         print(exc, file=sys.stderr)
@@ -66,6 +80,18 @@ def health(config: Config) -> int:
         return 1
     print(f"healthy: heartbeat {age:.0f}s ago")
     return 0
+
+
+def play_course(content: Path, course: str, step: int | None, db: Path | None) -> int:
+    from bot import play
+
+    try:
+        library = load_checked(content)
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    return play.run(library, course, step, db, sys.stdin, sys.stdout)
 
 
 def run(config: Config) -> int:

@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -88,6 +89,21 @@ class Question(_Model):
     def option(self, option_id: str) -> Option | None:
         return next((o for o in self.options if o.id == option_id), None)
 
+    def as_check(self) -> Question | None:
+        """The check question, shaped as a question of its own (it was validated as part of
+        this one), so the engine and renderer treat both alike."""
+        if self.check is None:
+            return None
+        return Question.model_construct(
+            id=f"{self.id}.check",
+            prompt=self.check.prompt,
+            options=self.check.options,
+            another_way=None,
+            bridge=None,
+            concept=self.concept,
+            check=None,
+        )
+
 
 class Step(_Model):
     number: int = Field(ge=1, le=99)
@@ -97,10 +113,11 @@ class Step(_Model):
     takeaway: Text
     pattern: Text
 
-    @model_validator(mode="after")
-    def _unique_question_ids(self) -> Step:
-        _check_unique([q.id for q in self.questions], "question id")
-        return self
+    @field_validator("questions")
+    @classmethod
+    def _unique_question_ids(cls, questions: list[Question]) -> list[Question]:
+        _check_unique([q.id for q in questions], "question id")
+        return questions
 
 
 class Misconception(_Model):
@@ -309,18 +326,34 @@ def _load_model(path: Path, model: type[M], problems: list[Problem]) -> M | None
         return None
 
 
-def _node_lines(node: yaml.Node | None, loc: tuple[Any, ...] = ()) -> Iterator[tuple[tuple, int]]:
-    """Every path in the YAML tree with the line it starts on, for error messages."""
-    if node is None:
-        return
-    yield loc, node.start_mark.line + 1
+def field_line(path: Path, field: str) -> int | None:
+    """The line of a field such as `questions[1].options[0].feedback` in a lesson file."""
+    loc: list[str | int] = []
+    for name, index in re.findall(r"([A-Za-z_]+)|\[(\d+)\]", field):
+        loc.append(name if name else int(index))
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, yaml.YAMLError):
+        return None
+    return _nearest_line(dict(_node_lines(node)), tuple(loc))
+
+
+def _node_lines(node: yaml.Node | None) -> Iterator[tuple[tuple, int]]:
+    """Every path in the YAML tree with its line (a mapping entry's is its key's line)."""
+    if node is not None:
+        yield (), node.start_mark.line + 1
+        yield from _child_lines(node, ())
+
+
+def _child_lines(node: yaml.Node, loc: tuple[Any, ...]) -> Iterator[tuple[tuple, int]]:
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             yield (*loc, key.value), key.start_mark.line + 1
-            yield from _node_lines(value, (*loc, key.value))
+            yield from _child_lines(value, (*loc, key.value))
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            yield from _node_lines(item, (*loc, index))
+            yield (*loc, index), item.start_mark.line + 1
+            yield from _child_lines(item, (*loc, index))
 
 
 def _nearest_line(lines: dict[tuple, int], loc: tuple) -> int | None:

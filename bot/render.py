@@ -54,7 +54,7 @@ COMMANDS = (
 )
 
 REFUSAL_NOTICE = {
-    Refusal.ALREADY_COUNTED: "Got it — that answer is already counted.",
+    Refusal.ALREADY_COUNTED: "That one's done — already counted.",
     Refusal.OUTDATED: "That one's done — here's where you are.",
     Refusal.UNKNOWN: "That button doesn't lead anywhere now — here's where you are.",
 }
@@ -121,7 +121,7 @@ def say(item: Say) -> Message:
 
 def question(course: Course, step: Step, index: int, seq: int) -> Message:
     q = step.questions[index]
-    text = _question_text(step, index, listed=_listed(q.options))
+    text = question_text(step, index, listed=_listed(q.options))
     rows = _option_buttons(course, step, index, seq, q.options)
     return Message(text, rows)
 
@@ -129,11 +129,11 @@ def question(course: Course, step: Step, index: int, seq: int) -> Message:
 def answered_question(step: Step, index: int, chosen: Option) -> Message:
     """The question as it stays in the chat once answered: no buttons, the choice visible."""
     q = step.questions[index]
-    text = _question_text(step, index, listed=_listed(q.options))
+    text = question_text(step, index, listed=_listed(q.options))
     return Message(f"{text}\n\nYou said: <i>{esc(chosen.text)}</i>")
 
 
-def _question_text(step: Step, index: int, listed: bool) -> str:
+def question_text(step: Step, index: int, listed: bool) -> str:
     q = step.questions[index]
     text = f"<b>Question {index + 1} of {len(step.questions)}</b>\n\n{esc(q.prompt)}"
     if listed:

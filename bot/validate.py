@@ -10,7 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bot import callbacks, render
-from bot.content import ContentError, Course, Library, Problem, Step, load_library
+from bot.content import (
+    ContentError,
+    Course,
+    Library,
+    Problem,
+    Step,
+    field_line,
+    load_library,
+)
 from bot.engine import AnotherWay, Ask, Bridge, Feedback, MoveOn, Pattern, Say, StepIntro, Takeaway
 
 
@@ -30,13 +38,13 @@ def _course_problems(root: Path, course: Course) -> Iterator[Problem]:
             message = render.lesson([item])[0]
             length = render.visible_length(message.text)
             if length > render.MAX_TEXT:
-                yield Problem(path, None, field, f"message is {length} characters, over 4096")
+                message_ = f"message is {length} characters, over {render.MAX_TEXT}"
+                yield Problem(path, field_line(path, field), field, message_)
             for row in message.buttons:
                 for button in row:
                     if not callbacks.fits(button.data):
-                        yield Problem(
-                            path, None, field, f"button data {button.data!r} is over 64 bytes"
-                        )
+                        too_long = f"button data {button.data!r} is over 64 bytes"
+                        yield Problem(path, field_line(path, field), field, too_long)
 
 
 def _everything_said(course: Course, step: Step) -> Iterator[tuple[str, Say]]:
@@ -50,6 +58,13 @@ def _everything_said(course: Course, step: Step) -> Iterator[tuple[str, Say]]:
             yield f"questions[{i}].another_way", AnotherWay(question)
         if question.bridge:
             yield f"questions[{i}].bridge", Bridge(question.bridge)
+        as_question = question.as_check()
+        if as_question is not None:
+            checking = step.model_copy(update={"questions": [as_question]})
+            yield f"questions[{i}].check", Ask(course, checking, 0, seq)
+            for j, option in enumerate(question.check.options):
+                field = f"questions[{i}].check.options[{j}].feedback"
+                yield field, Feedback(as_question, option)
     yield "takeaway", Takeaway(step)
     yield "pattern", Pattern(step)
     yield "buttons", MoveOn(seq, offer_another_way=True, to_takeaway=False)

@@ -160,3 +160,41 @@ async def test_continue_with_nothing_started_offers_the_courses(
     await ada.says("/continue")
     assert "haven't started" in ada.last().text
     assert ada.buttons() == ["How a neural network learns", *ada.buttons()[1:]]
+
+
+async def choose(learner: Learner, option_id: str) -> None:
+    """Tap the button of one option, whatever its label (a letter or the option's text)."""
+    question = learner.with_buttons()
+    data = next(
+        d
+        for row in question.buttons
+        for _, d in row
+        if d.startswith("a:") and d.endswith(f":{option_id}")
+    )
+    await learner.taps_data(question, data)
+
+
+async def test_a_learner_takes_steps_1_to_4_in_order_and_gets_the_summary(
+    tg: FakeTelegram, bot: RunningBot, library: Library
+) -> None:
+    course = library.course("neural-networks")
+    ada = Learner(tg, bot, ADA)
+    await ada.says("/start")
+    await ada.taps("How a neural network learns")
+    await ada.taps("Step 1")
+    for step in course.steps:
+        assert any(t.startswith(course.header(step)) for t in ada.texts()[-2:]), step.number
+        for question in step.questions:
+            right = next(o for o in question.options if o.verdict.is_right)
+            await choose(ada, right.id)
+            assert ada.last().text.startswith("✅ Exactly")
+            await ada.taps("➜")
+        if step.number < 4:
+            assert ada.last().text.startswith("Next up in How a neural network learns")
+            await ada.taps(f"Start step {step.number + 1}")
+    summary = ada.last().text
+    assert "You've finished “How a neural network learns”" in summary
+    assert "Connected first time: 12 of the 12 you answered." in summary
+    await ada.says("/courses")
+    await ada.taps("How a neural network learns")
+    assert ada.buttons()[:4] == [f"✅ Step {n} · done" for n in range(1, 5)]

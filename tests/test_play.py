@@ -1,0 +1,79 @@
+"""`python -m bot play`: an author plays a lesson in the terminal, input piped from a file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.content import Library, Verdict
+from tests.conftest import ROOT
+from tests.seed import Seed
+
+
+def play(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "play", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_a_whole_step_plays_from_piped_input(seed: Seed) -> None:
+    # Q1: 2 = right, then 1 = "Another way", 1 = next; Q2: 3 = Close, 1 = next; Q3: 4 = unsure
+    result = play("neural-networks", "--step", "4", stdin="2\n1\n1\n3\n1\n4\n1\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith(f"{seed.header}\n{seed.title}\n\n{seed.intro}")
+    assert f"✅ Exactly\n{seed.questions[0].options[1].feedback}" in out
+    assert f"Another way to see it\n{seed.another_way}" in out
+    assert f"🟡 Close\n{seed.questions[1].options[2].feedback}" in out
+    assert f"🤝 No worries\n{seed.questions[2].options[3].feedback}" in out
+    assert f"The takeaway\n{seed.takeaway}" in out
+    assert f"The pattern\n{seed.pattern}" in out
+    assert "Traceback" not in result.stderr
+
+
+def test_a_wrong_entry_asks_again(seed: Seed) -> None:
+    result = play("neural-networks", "--step", "4", stdin="9\nB\n1\n")
+    assert result.stdout.count("Type a number from 1 to 4.") == 2
+    assert f"❌ Not quite\n{seed.questions[0].options[0].feedback}" in result.stdout
+    assert result.stdout.rstrip().endswith("(input ended)")
+
+
+def test_progress_is_kept_with_db(tmp_path: Path, library: Library) -> None:
+    db = tmp_path / "author.db"
+    play("compound-interest", "--step", "1", "--db", str(db), stdin="1\n")
+    resumed = play("compound-interest", "--step", "1", "--db", str(db), stdin="")
+    first = library.course("compound-interest").step(1).questions[0]
+    assert first.options[0].verdict.value in resumed.stdout
+    assert first.options[0].feedback.split(".")[0] in resumed.stdout
+
+
+def test_a_whole_course_plays_step_after_step(library: Library) -> None:
+    course = library.course("compound-interest")
+    answers = []
+    for step in course.steps:
+        for question in step.questions:
+            right = next(
+                i for i, o in enumerate(question.options, 1) if o.verdict is Verdict.EXACTLY
+            )
+            answers += [str(right), "2" if question.another_way else "1"]
+    result = play("compound-interest", stdin="\n".join(answers) + "\n")
+    assert result.returncode == 0, result.stderr
+    assert all(f"The takeaway\n{s.takeaway}" in result.stdout for s in course.steps)
+    assert "You've finished “How compound interest grows”" in result.stdout
+
+
+def test_help_and_unknown_names_are_clear() -> None:
+    helped = subprocess.run(
+        [sys.executable, "-m", "bot", "play", "--help"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert helped.returncode == 0 and "--db" in helped.stdout and "piped" in helped.stdout
+    unknown = play("no-such-course", stdin="")
+    assert unknown.returncode == 2 and "Courses: neural-networks" in unknown.stdout
+    no_step = play("neural-networks", "--step", "7", stdin="")
+    assert no_step.returncode == 2 and "has steps 1 to 4, not 7" in no_step.stdout
