@@ -69,6 +69,8 @@ def build_application(
     application.add_handler(CommandHandler("start", handlers.start, filters=private))
     application.add_handler(CommandHandler("continue", handlers.resume, filters=private))
     application.add_handler(CommandHandler("courses", handlers.list_courses, filters=private))
+    application.add_handler(CommandHandler("review", handlers.review_command, filters=private))
+    application.add_handler(CommandHandler("progress", handlers.progress, filters=private))
     application.add_handler(CommandHandler("help", handlers.show_help, filters=private))
     application.add_handler(CallbackQueryHandler(handlers.tap))
     application.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))

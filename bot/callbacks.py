@@ -47,7 +47,26 @@ class AnotherWay:
     seq: int
 
 
-Action = Courses | OpenCourse | OpenStep | Answer | Next | AnotherWay
+@dataclass(frozen=True)
+class TryAgain:
+    """Try a missed check question once more."""
+
+    seq: int
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Skip a check question for now; the idea is marked for review."""
+
+    seq: int
+
+
+@dataclass(frozen=True)
+class Review:
+    """Start the due reviews."""
+
+
+Action = Courses | OpenCourse | OpenStep | Answer | Next | AnotherWay | TryAgain | Skip | Review
 
 
 def encode(action: Action) -> str:
@@ -64,6 +83,12 @@ def encode(action: Action) -> str:
             return f"n:{seq}"
         case AnotherWay(seq):
             return f"w:{seq}"
+        case TryAgain(seq):
+            return f"t:{seq}"
+        case Skip(seq):
+            return f"k:{seq}"
+        case Review():
+            return "v"
     raise TypeError(f"not an action: {action!r}")
 
 
@@ -86,6 +111,12 @@ def decode(data: str | None) -> Action | None:
                 return Next(_number(seq))
             case "w", [seq]:
                 return AnotherWay(_number(seq))
+            case "t", [seq]:
+                return TryAgain(_number(seq))
+            case "k", [seq]:
+                return Skip(_number(seq))
+            case "v", []:
+                return Review()
     except ValueError:
         return None
     return None

@@ -15,10 +15,11 @@ from datetime import datetime
 from telegram import CallbackQuery, Update
 from telegram.ext import CallbackContext, ExtBot
 
-from bot import callbacks, engine, render
+from bot import callbacks, engine, render, review
 from bot.content import Library
 from bot.delivery import Outbox
 from bot.engine import Refusal, Turn
+from bot.progress import course_map, learner_map
 from bot.store import Learner, Store
 
 log = logging.getLogger(__name__)
@@ -74,8 +75,11 @@ async def start(update: Update, context: TutorContext) -> None:
     user = update.effective_user
     messages = [render.welcome(tutor.library, user.first_name if user else None)]
     position = tutor.store.position(learner)
-    if position is not None and position.phase is not engine.Phase.FINISHED:
+    if position and position.phase is not engine.Phase.FINISHED and not position.reviewing:
         messages.append(render.welcome_back(position))
+    due = len(tutor.store.due(learner, tutor.clock()))
+    if due:
+        messages.append(render.review_nudge(due))
     await tutor.outbox.send(learner.chat_id, messages)
 
 
@@ -146,34 +150,43 @@ async def tap(update: Update, context: TutorContext) -> None:
                 return
             await tutor.outbox.answer(query.id)
             await _show_course(tutor, learner, course_id)
+        case callbacks.Review():
+            await tutor.outbox.answer(query.id)
+            await _start_review(tutor, learner)
+        case _:
+            decision = _decide(tutor, learner, action)
+            await _carry_out(tutor, learner, query, decision, action)
+
+
+def _decide(tutor: Tutor, learner: Learner, action: callbacks.Action) -> Turn | Refusal:
+    """Gather what the engine needs for a lesson tap, and let it decide."""
+    library, store, now = tutor.library, tutor.store, tutor.clock()
+    position = store.position(learner)
+    history = store.history(learner, position.course_id) if position else engine.History()
+    match action:
         case callbacks.OpenStep(course_id, step):
-            course = tutor.library.course(course_id)
-            position = tutor.store.position(learner)
-            decision = engine.open_step(course, step, position) if course else Refusal.UNKNOWN
-            await _carry_out(tutor, learner, query, decision, action)
+            course = library.course(course_id)
+            return engine.open_step(course, step, position) if course else Refusal.UNKNOWN
         case callbacks.Answer(seq, course_id, step, question, option_id):
-            decision = engine.answer(
-                tutor.library,
-                tutor.store.position(learner),
-                seq,
-                course_id,
-                step,
-                question,
-                option_id,
-                tutor.clock(),
+            return engine.answer(
+                library, position, seq, course_id, step, question, option_id, now, history
             )
-            await _carry_out(tutor, learner, query, decision, action)
+        case callbacks.Next(seq) if position is not None and position.reviewing:
+            due = store.due(learner, now)
+            upcoming = store.next_due(learner, now)
+            return review.next_card(
+                library, position, seq, due, upcoming, store.paused(learner), now
+            )
         case callbacks.Next(seq):
-            position = tutor.store.position(learner)
-            history = (
-                tutor.store.history(learner, position.course_id) if position else engine.History()
-            )
-            decision = engine.move_on(tutor.library, position, seq, history)
-            await _carry_out(tutor, learner, query, decision, action)
+            due = len(store.due(learner, now))
+            return engine.move_on(library, position, seq, history, now, due)
         case callbacks.AnotherWay(seq):
-            position = tutor.store.position(learner)
-            decision = engine.show_another_way(tutor.library, position, seq)
-            await _carry_out(tutor, learner, query, decision, action)
+            return engine.show_another_way(library, position, seq)
+        case callbacks.TryAgain(seq):
+            return engine.retry_check(library, position, seq)
+        case callbacks.Skip(seq):
+            return engine.skip_check(library, position, seq)
+    return Refusal.UNKNOWN
 
 
 async def _carry_out(
@@ -202,14 +215,13 @@ async def _settle_tapped_message(
     message = query.message
     if message is None or not hasattr(message, "message_id") or not message.is_accessible:
         return
-    if isinstance(action, callbacks.Answer) and turn.chosen is not None:
-        course = tutor.library.course(action.course_id)
-        step = course.step(action.step) if course else None
-        if step is not None:
-            answered = render.answered_question(step, action.question, turn.chosen)
-            await tutor.outbox.replace(learner.chat_id, message.message_id, answered)
-            return
-    if isinstance(action, callbacks.Next | callbacks.AnotherWay):
+    if isinstance(action, callbacks.Answer) and turn.chosen is not None and message.text:
+        answered = render.answered(message.text_html, turn.chosen)
+        await tutor.outbox.replace(learner.chat_id, message.message_id, answered)
+        return
+    if isinstance(
+        action, callbacks.Next | callbacks.AnotherWay | callbacks.TryAgain | callbacks.Skip
+    ):
         await tutor.outbox.drop_buttons(learner.chat_id, message.message_id)
 
 
@@ -230,6 +242,42 @@ async def _show_where_you_are(tutor: Tutor, learner: Learner) -> None:
     if turn.position != position:
         tutor.store.save_turn(learner, turn, tutor.clock())
     await tutor.outbox.send(learner.chat_id, render.lesson(turn.say))
+
+
+async def progress(update: Update, context: TutorContext) -> None:
+    """Show the learner's map: steps, ideas, and what is due for review."""
+    tutor = context.tutor
+    learner = _learner(update, tutor)
+    if learner is None:
+        return
+    position = tutor.store.position(learner)
+    maps = [
+        course_map(course, position, tutor.store.history(learner, course.id))
+        for course in tutor.library.courses
+    ]
+    overview = learner_map(maps, tutor.store.cards(learner), tutor.clock())
+    await tutor.outbox.send(learner.chat_id, [render.progress(overview, tutor.library)])
+
+
+async def review_command(update: Update, context: TutorContext) -> None:
+    """Run the reviews that are due."""
+    tutor = context.tutor
+    learner = _learner(update, tutor)
+    if learner is not None:
+        await _start_review(tutor, learner)
+
+
+async def _start_review(tutor: Tutor, learner: Learner) -> None:
+    now = tutor.clock()
+    position = tutor.store.position(learner)
+    due, upcoming = tutor.store.due(learner, now), tutor.store.next_due(learner, now)
+    decision = review.start(tutor.library, position, due, upcoming)
+    if isinstance(decision, review.NothingDue):
+        await tutor.outbox.send(learner.chat_id, [render.nothing_due(decision.next_due, now)])
+        return
+    if decision.position != position:
+        tutor.store.save_turn(learner, decision, now)
+    await tutor.outbox.send(learner.chat_id, render.lesson(decision.say))
 
 
 async def _show_course(tutor: Tutor, learner: Learner, course_id: str) -> None:

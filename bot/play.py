@@ -16,7 +16,7 @@ from typing import TextIO
 
 from bot import callbacks, engine, render
 from bot.content import Course, Library
-from bot.engine import Ask, MoveOn, Refusal, Turn
+from bot.model import Ask, CheckMissed, MoveOn, Refusal, Turn
 from bot.store import Learner, Store
 
 PLAYER = Learner(user_id=0, chat_id=0)
@@ -61,18 +61,21 @@ class Player:
         choices: list[tuple[str, callbacks.Action]] = []
         for item in turn.say:
             if isinstance(item, Ask):
-                self._print(plain(render.question_text(item.step, item.index, listed=False)))
-                for option in item.step.questions[item.index].options:
+                self._print(plain(render.question_text(item, listed=False)))
+                for option in render.ordered_options(item):
                     answer = callbacks.Answer(
                         item.seq, item.course.id, item.step.number, item.index, option.id
                     )
                     choices.append((option.text, answer))
-            elif isinstance(item, MoveOn):
-                for row in render.move_on_buttons(item):
-                    for button in row:
-                        action = callbacks.decode(button.data)
-                        assert action is not None
-                        choices.append((button.label, action))
+                if item.can_skip:
+                    choices.append(("Skip for now", callbacks.Skip(item.seq)))
+            elif isinstance(item, MoveOn | CheckMissed):
+                rows = (
+                    render.move_on_buttons(item)
+                    if isinstance(item, MoveOn)
+                    else render.check_buttons(item)
+                )
+                choices += [(b.label, _action(b.data)) for row in rows for b in row]
             else:
                 self._print(plain(render.say(item).text))
         for number, (label, _) in enumerate(choices, start=1):
@@ -95,21 +98,31 @@ class Player:
 
     def _decide(self, action: callbacks.Action) -> Turn | Refusal:
         position = self.store.position(PLAYER)
+        history = self.store.history(PLAYER, self.course.id)
+        now = datetime.now(UTC)
         match action:
             case callbacks.Answer(seq, course_id, step, question, option_id):
-                now = datetime.now(UTC)
                 return engine.answer(
-                    self.library, position, seq, course_id, step, question, option_id, now
+                    self.library, position, seq, course_id, step, question, option_id, now, history
                 )
             case callbacks.AnotherWay(seq):
                 return engine.show_another_way(self.library, position, seq)
             case callbacks.Next(seq):
-                history = self.store.history(PLAYER, self.course.id)
-                return engine.move_on(self.library, position, seq, history)
+                return engine.move_on(self.library, position, seq, history, now)
+            case callbacks.TryAgain(seq):
+                return engine.retry_check(self.library, position, seq)
+            case callbacks.Skip(seq):
+                return engine.skip_check(self.library, position, seq)
         raise ValueError(f"not a lesson action: {action!r}")
 
     def _print(self, text: str) -> None:
         self.out.write(f"{text}\n\n")
+
+
+def _action(data: str) -> callbacks.Action:
+    action = callbacks.decode(data)
+    assert action is not None, data  # our own buttons always decode
+    return action
 
 
 def lines(stream: TextIO) -> Callable[[], str | None]:

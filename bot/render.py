@@ -10,27 +10,34 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot import callbacks
 from bot.content import Course, Library, Option, Step, Verdict
-from bot.engine import (
+from bot.engine import StepEntry, StepStatus
+from bot.model import (
     AnotherWay,
     Ask,
     Bridge,
+    CheckMissed,
     CourseSummary,
     Feedback,
     MoveOn,
     NextStepOffer,
+    Note,
     Pattern,
     Position,
     Refusal,
+    Repair,
+    ReviewNudge,
+    ReviewsDone,
     Say,
-    StepEntry,
     StepIntro,
-    StepStatus,
     SummaryRow,
     Takeaway,
+    Target,
 )
+from bot.progress import LearnerMap
 
 MAX_TEXT = 4096
 """Telegram's limit on a message, counted in UTF-16 units after entity parsing."""
@@ -49,7 +56,9 @@ STATUS_MARK = {StepStatus.DONE: "✅", StepStatus.IN_PROGRESS: "▶️", StepSta
 COMMANDS = (
     ("start", "Welcome and the course menu"),
     ("continue", "Pick up exactly where you left off"),
-    ("courses", "All courses and your progress in each"),
+    ("progress", "Your map: what connected, what's shaky, what's due"),
+    ("review", "Run the reviews that are due"),
+    ("courses", "All courses"),
     ("help", "What I can do"),
 )
 
@@ -83,8 +92,8 @@ def lesson(items: Iterable[Say]) -> list[Message]:
     """One message per idea; `MoveOn` puts its buttons under the message before it."""
     out: list[Message] = []
     for item in items:
-        if isinstance(item, MoveOn):
-            keyboard = move_on_buttons(item)
+        if isinstance(item, MoveOn | CheckMissed):
+            keyboard = move_on_buttons(item) if isinstance(item, MoveOn) else check_buttons(item)
             if out and not out[-1].buttons:
                 out[-1] = Message(out[-1].text, keyboard)
             else:
@@ -100,8 +109,8 @@ def say(item: Say) -> Message:
             return Message(
                 f"<b>{esc(course.header(step))}</b>\n<b>{esc(step.title)}</b>\n\n{esc(step.intro)}"
             )
-        case Ask(course, step, index, seq):
-            return question(course, step, index, seq)
+        case Ask():
+            return question(item)
         case Feedback(_, option):
             return Message(feedback(option))
         case AnotherWay(question_):
@@ -114,30 +123,47 @@ def say(item: Say) -> Message:
             return Message(f"<b>The pattern</b>\n{esc(step.pattern)}")
         case NextStepOffer(course, step):
             return next_step_offer(course, step)
+        case Note(kind, text):
+            return Message(NOTES[kind].format(text=esc(text)))
+        case Repair():
+            return repair(item)
+        case ReviewNudge(due):
+            return review_nudge(due)
+        case ReviewsDone():
+            return reviews_done(item)
         case CourseSummary():
             return course_summary(item)
     raise TypeError(f"nothing renders {item!r}")
 
 
-def question(course: Course, step: Step, index: int, seq: int) -> Message:
-    q = step.questions[index]
-    text = question_text(step, index, listed=_listed(q.options))
-    rows = _option_buttons(course, step, index, seq, q.options)
-    return Message(text, rows)
+def question(item: Ask) -> Message:
+    """The prompt, the options (listed in full when a button can't hold them), the buttons."""
+    options = ordered_options(item)
+    listed = _listed(options)
+    return Message(question_text(item, listed), _option_buttons(item, options, listed))
 
 
-def answered_question(step: Step, index: int, chosen: Option) -> Message:
+def ordered_options(item: Ask) -> list[Option]:
+    by_id = {o.id: o for o in item.question.options}
+    return [by_id[i] for i in item.order]
+
+
+def answered(shown_html: str, chosen: Option) -> Message:
     """The question as it stays in the chat once answered: no buttons, the choice visible."""
-    q = step.questions[index]
-    text = question_text(step, index, listed=_listed(q.options))
-    return Message(f"{text}\n\nYou said: <i>{esc(chosen.text)}</i>")
+    return Message(f"{shown_html}\n\nYou said: <i>{esc(chosen.text)}</i>")
 
 
-def question_text(step: Step, index: int, listed: bool) -> str:
-    q = step.questions[index]
-    text = f"<b>Question {index + 1} of {len(step.questions)}</b>\n\n{esc(q.prompt)}"
+def question_text(item: Ask, listed: bool) -> str:
+    if item.reviewing:
+        header = f"🔁 <b>Review</b> · {esc(item.course.title)}, step {item.step.number}"
+    elif item.target is Target.CHECK:
+        header = "🔎 <b>Quick check</b>"
+    else:
+        header = f"<b>Question {item.index + 1} of {len(item.step.questions)}</b>"
+    text = f"{header}\n\n{esc(item.question.prompt)}"
     if listed:
-        lines = [f"<b>{LETTERS[i]}</b>  {esc(o.text)}" for i, o in enumerate(q.options)]
+        options = ordered_options(item)
+        lines = [f"<b>{LETTERS[i]}</b>  {esc(o.text)}" for i, o in enumerate(options)]
         text += "\n\n" + "\n".join(lines)
     return text
 
@@ -147,19 +173,21 @@ def _listed(options: Sequence[Option]) -> bool:
 
 
 def _option_buttons(
-    course: Course, step: Step, index: int, seq: int, options: Sequence[Option]
+    item: Ask, options: Sequence[Option], listed: bool
 ) -> tuple[tuple[Button, ...], ...]:
-    listed = _listed(options)
     letters: list[Button] = []
     rows: list[tuple[Button, ...]] = []
     for i, option in enumerate(options):
-        data = callbacks.encode(callbacks.Answer(seq, course.id, step.number, index, option.id))
+        answer = callbacks.Answer(item.seq, item.course.id, item.step.number, item.index, option.id)
+        data = callbacks.encode(answer)
         if not listed:
             rows.append((Button(option.text, data),))
         elif len(option.text) <= BUTTON_FITS // 2:
             rows.append((Button(f"{LETTERS[i]} · {option.text}", data),))
         else:
             letters.append(Button(LETTERS[i], data))
+    if item.can_skip:
+        rows.append((Button("Skip for now", callbacks.encode(callbacks.Skip(item.seq))),))
     return (tuple(letters), *rows) if letters else tuple(rows)
 
 
@@ -167,8 +195,81 @@ def feedback(option: Option) -> str:
     return f"{VERDICT_MARK[option.verdict]} <b>{option.verdict.value}</b>\n{esc(option.feedback)}"
 
 
+NOTES = {
+    "confirm": "You missed this idea before, so here's one quick check to make sure it has stuck.",
+    "second_try": "That's it — the second angle did it.",
+    "try_again": "Have another go: same question, options in a new order.",
+    "no_shame": "<b>No shame in this</b>\nStill fuzzy after two angles? That's the moment to go "
+    "back to what the idea rests on.",
+    "check_intro": "Now a quick check: the same idea from a different side.",
+    "got_it": "Got it — that's the idea. On we go.",
+    "marked": "Let's not grind on it now. I've marked this idea for review, and we'll come back "
+    "to it.",
+    "skipped": "Skipped for now — this idea is marked for review.",
+    "see_again": "No problem — this one will come back in a review soon.",
+    "review_intro": "🔁 Review time: {text} due. One at a time, options shuffled.",
+}
+
+
+def repair(item: Repair) -> Message:
+    """What seems to trip the learner, then the idea again from the step it rests on."""
+    parts = []
+    if item.misconception:
+        parts.append(
+            "🧭 <b>What might be tripping you</b>\nThe answer you chose fits a common idea: "
+            f"<i>{esc(item.misconception)}</i> It doesn't hold — here's the piece it misses."
+        )
+    if item.step is not None:
+        parts.append(f"<b>From step {item.step.number} · {esc(item.step.title)}</b>")
+        parts.append(esc(item.step.takeaway))
+    if item.another_way:
+        parts.append(f"<b>Another way to see it</b>\n{esc(item.another_way)}")
+    if not parts:
+        parts.append("Let's look at it from one more side.")
+    return Message("\n\n".join(parts))
+
+
+def check_buttons(item: CheckMissed) -> tuple[tuple[Button, ...], ...]:
+    again = Button("Try the check again", callbacks.encode(callbacks.TryAgain(item.seq)))
+    skip = Button("Skip for now", callbacks.encode(callbacks.Skip(item.seq)))
+    return ((again,), (skip,))
+
+
+def review_nudge(due: int) -> Message:
+    ideas = "1 idea is" if due == 1 else f"{due} ideas are"
+    start = Button("Review now", callbacks.encode(callbacks.Review()))
+    return Message(f"🔁 {ideas} due for review — /review", ((start,),))
+
+
+def reviews_done(item: ReviewsDone) -> Message:
+    text = "✅ <b>All caught up on reviews.</b>"
+    if item.next_due is not None:
+        text += f" The next one is due {when(item.next_due, item.now)}."
+    if item.lesson_waiting:
+        text += "\nBack to your lesson, right where you were:"
+    return Message(text)
+
+
+def when(moment: datetime, now: datetime | None) -> str:
+    """A due date as a person says it: "now", "in 5 hours", "tomorrow", "in 3 days"."""
+    if now is None:
+        return moment.strftime("on %d %b")
+    seconds = (moment - now).total_seconds()
+    if seconds <= 60:
+        return "now"
+    if seconds < 3600:
+        return f"in {int(seconds // 60)} minutes"
+    if seconds < 20 * 3600:
+        hours = round(seconds / 3600)
+        return "in 1 hour" if hours == 1 else f"in {hours} hours"
+    days = round(seconds / 86400)
+    return "tomorrow" if days <= 1 else f"in {days} days"
+
+
 def move_on_buttons(item: MoveOn) -> tuple[tuple[Button, ...], ...]:
     forward = "See the takeaway ➜" if item.to_takeaway else "Next question ➜"
+    if item.reviewing:
+        forward = "Next review ➜"
     rows = [(Button(forward, callbacks.encode(callbacks.Next(item.seq))),)]
     if item.offer_another_way:
         another = Button("Another way to see it", callbacks.encode(callbacks.AnotherWay(item.seq)))
@@ -201,6 +302,13 @@ def course_summary(summary: CourseSummary) -> Message:
     answered = [r for r in summary.rows if r.first_verdict is not None]
     connected = sum(r.first_verdict is Verdict.EXACTLY for r in answered)
     lines += ["", f"Connected first time: {connected} of the {len(answered)} you answered."]
+    shaky = sum(r.first_verdict is not Verdict.EXACTLY and not r.connected_later for r in answered)
+    if shaky:
+        lines.append(f"Still shaky: {shaky}. They'll come back in your reviews.")
+    if summary.first_review is not None:
+        lines.append(
+            f"Your first review is due {when(summary.first_review, summary.now)} — /review."
+        )
     buttons: list[tuple[Button, ...]] = []
     if untaken:
         start = callbacks.encode(callbacks.OpenStep(course.id, untaken[0]))
@@ -281,6 +389,47 @@ def text_hint() -> Message:
 def welcome_back(position: Position) -> Message:
     where = f"Step {position.step}, question {position.question + 1}"
     return Message(f"Welcome back! You were on {where}. /continue picks it up.")
+
+
+GRIP_MARK = {"connected": "✅", "shaky": "🟡", "not yet": "⬜"}
+
+
+def progress(learner_map: LearnerMap, library: Library) -> Message:
+    """The map at a glance on a phone: short lines, one mark per status."""
+    if not learner_map.courses:
+        return Message(
+            "🗺 Nothing on your map yet. Pick a course and answer a few questions:",
+            course_buttons(library),
+        )
+    lines = ["🗺 <b>Your map</b>"]
+    for course_map in learner_map.courses:
+        lines += ["", f"<b>{esc(course_map.course.title)}</b>"]
+        lines.append(
+            "  ".join(f"{STATUS_MARK[e.status]} {e.step.number}" for e in course_map.steps)
+        )
+        for idea in course_map.ideas:
+            star = " · first time ✨" if idea.first_time else ""
+            name = esc(idea.concept.replace("-", " "))
+            lines.append(f"{GRIP_MARK[idea.grip.value]} {name}{star}")
+    lines += ["", "✅ connected  🟡 shaky  ⬜ not yet"]
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if learner_map.due_now:
+        ideas = "1 idea is" if learner_map.due_now == 1 else f"{learner_map.due_now} ideas are"
+        lines += ["", f"🔁 {ideas} due for review now — /review"]
+        buttons = ((Button("Review now", callbacks.encode(callbacks.Review())),),)
+    for card in learner_map.upcoming:
+        name = card.key.question_id.replace("-", " ")
+        kind = " (check)" if card.key.target is Target.CHECK else ""
+        lines.append(f"🗓 {esc(name)}{kind}: {when(card.due, learner_map.now)}")
+    return Message("\n".join(lines), buttons)
+
+
+def nothing_due(next_due: datetime | None, now: datetime) -> Message:
+    if next_due is None:
+        return Message("Nothing to review yet. Finish a few questions and I'll schedule reviews.")
+    return Message(
+        f"Nothing is due for review right now. The next one is due {when(next_due, now)}."
+    )
 
 
 def nothing_to_continue(library: Library) -> Message:

@@ -15,8 +15,20 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from bot import memory
 from bot.content import Verdict
-from bot.engine import AnswerRecord, History, Phase, Position, Turn
+from bot.model import (
+    AnswerRecord,
+    CardInfo,
+    CardKey,
+    Grade,
+    History,
+    Phase,
+    Position,
+    Rating,
+    Target,
+    Turn,
+)
 
 migrations = Migrations("tutor")
 
@@ -72,6 +84,36 @@ def _initial(db: sqlite_utils.Database) -> None:
     db["chats"].create({"chat_id": int, "active": int, "updated_at": str}, pk="chat_id")
 
 
+@migrations(name="0002_adaptive_tutor_and_review_cards")
+def _adaptive(db: sqlite_utils.Database) -> None:
+    """Second tries, check questions and spaced review: what each answer was, and the cards."""
+    for table in ("positions", "answers"):
+        db[table].add_column("target", str, not_null_default="question")
+        db[table].add_column("attempt", int, not_null_default=1)
+        db[table].add_column("reviewing", int, not_null_default=0)
+    db["paused_lessons"].create(
+        {column: kind for column, kind in db["positions"].columns_dict.items()},
+        pk=("user_id", "chat_id"),
+    )
+    db["cards"].create(
+        {
+            "user_id": int,
+            "chat_id": int,
+            "card_id": str,
+            "course_id": str,
+            "step": int,
+            "question_id": str,
+            "target": str,
+            "fsrs": str,
+            "due": str,
+            "last_grade": str,
+            "reviewed_at": str,
+        },
+        pk=("user_id", "chat_id", "card_id"),
+    )
+    db["cards"].create_index(["user_id", "chat_id", "due"])
+
+
 @dataclass(frozen=True)
 class Learner:
     user_id: int
@@ -106,8 +148,15 @@ class Store:
     # --- reads ----------------------------------------------------------------------------
 
     def position(self, learner: Learner) -> Position | None:
+        return self._position("positions", learner)
+
+    def paused(self, learner: Learner) -> Position | None:
+        """The lesson put aside while reviews run."""
+        return self._position("paused_lessons", learner)
+
+    def _position(self, table: str, learner: Learner) -> Position | None:
         rows = list(
-            self.db["positions"].rows_where(
+            self.db[table].rows_where(
                 "user_id = ? and chat_id = ?", [learner.user_id, learner.chat_id]
             )
         )
@@ -122,6 +171,9 @@ class Store:
             seq=row["seq"],
             chosen=row["chosen"],
             another_way_shown=bool(row["another_way_shown"]),
+            target=Target(row["target"]),
+            attempt=row["attempt"],
+            reviewing=bool(row["reviewing"]),
         )
 
     def history(self, learner: Learner, course_id: str) -> History:
@@ -135,11 +187,48 @@ class Store:
                 option_id=row["option_id"],
                 verdict=Verdict(row["verdict"]),
                 at=datetime.fromisoformat(row["answered_at"]),
+                target=Target(row["target"]),
+                attempt=row["attempt"],
+                reviewing=bool(row["reviewing"]),
             )
             for row in self.db["answers"].rows_where(where, args, order_by="id")
         )
         finished = frozenset(row["step"] for row in self.db["completions"].rows_where(where, args))
-        return History(answers, finished)
+        cards = tuple(self._card(row) for row in self.db["cards"].rows_where(where, args))
+        return History(answers, finished, cards)
+
+    def cards(self, learner: Learner) -> tuple[CardInfo, ...]:
+        """Every card of this learner in this chat, soonest due first."""
+        rows = self.db["cards"].rows_where(
+            "user_id = ? and chat_id = ?", [learner.user_id, learner.chat_id], order_by="due"
+        )
+        return tuple(self._card(row) for row in rows)
+
+    def due(self, learner: Learner, now: datetime) -> tuple[CardInfo, ...]:
+        """Cards due for review now, the longest overdue first."""
+        rows = self.db["cards"].rows_where(
+            "user_id = ? and chat_id = ? and due <= ?",
+            [learner.user_id, learner.chat_id, _stamp(now)],
+            order_by="due",
+        )
+        return tuple(self._card(row) for row in rows)
+
+    def next_due(self, learner: Learner, now: datetime) -> datetime | None:
+        """When the next card not yet due comes due."""
+        rows = list(
+            self.db["cards"].rows_where(
+                "user_id = ? and chat_id = ? and due > ?",
+                [learner.user_id, learner.chat_id, _stamp(now)],
+                order_by="due",
+                limit=1,
+            )
+        )
+        return datetime.fromisoformat(rows[0]["due"]) if rows else None
+
+    @staticmethod
+    def _card(row: dict) -> CardInfo:
+        key = CardKey(row["course_id"], row["step"], row["question_id"], Target(row["target"]))
+        return CardInfo(key, datetime.fromisoformat(row["due"]), Grade(row["last_grade"]))
 
     def is_active(self, chat_id: int) -> bool:
         rows = list(self.db["chats"].rows_where("chat_id = ?", [chat_id]))
@@ -172,21 +261,15 @@ class Store:
         p = turn.position
         with self.db.atomic():
             self._set_chat_active(learner.chat_id, True, stamp)
-            self.db["positions"].upsert(
-                {
-                    "user_id": learner.user_id,
-                    "chat_id": learner.chat_id,
-                    "course_id": p.course_id,
-                    "step": p.step,
-                    "question": p.question,
-                    "phase": p.phase.value,
-                    "seq": p.seq,
-                    "chosen": p.chosen,
-                    "another_way_shown": int(p.another_way_shown),
-                    "updated_at": stamp,
-                },
-                pk=("user_id", "chat_id"),
-            )
+            self._put_position("positions", learner, p, stamp)
+            if turn.pause_lesson is not None:
+                self._put_position("paused_lessons", learner, turn.pause_lesson, stamp)
+            if not p.reviewing:  # a paused lesson exists only while reviews run
+                self.db["paused_lessons"].delete_where(
+                    "user_id = ? and chat_id = ?", [learner.user_id, learner.chat_id]
+                )
+            for rating in turn.ratings:
+                self._rate(learner, rating, now)
             if turn.answer is not None:
                 a = turn.answer
                 self.db["answers"].insert(
@@ -199,6 +282,9 @@ class Store:
                         "option_id": a.option_id,
                         "verdict": a.verdict.value,
                         "answered_at": _stamp(a.at),
+                        "target": a.target.value,
+                        "attempt": a.attempt,
+                        "reviewing": int(a.reviewing),
                     }
                 )
             if turn.completed_step is not None:
@@ -212,6 +298,51 @@ class Store:
                     },
                     pk=("user_id", "chat_id", "course_id", "step"),
                 )
+
+    def _put_position(self, table: str, learner: Learner, p: Position, stamp: str) -> None:
+        self.db[table].upsert(
+            {
+                "user_id": learner.user_id,
+                "chat_id": learner.chat_id,
+                "course_id": p.course_id,
+                "step": p.step,
+                "question": p.question,
+                "phase": p.phase.value,
+                "seq": p.seq,
+                "chosen": p.chosen,
+                "another_way_shown": int(p.another_way_shown),
+                "target": p.target.value,
+                "attempt": p.attempt,
+                "reviewing": int(p.reviewing),
+                "updated_at": stamp,
+            },
+            pk=("user_id", "chat_id"),
+        )
+
+    def _rate(self, learner: Learner, rating: Rating, now: datetime) -> None:
+        """Reschedule one card with FSRS, from its stored state."""
+        key = rating.card
+        pk = (learner.user_id, learner.chat_id, key.id)
+        rows = list(
+            self.db["cards"].rows_where("user_id = ? and chat_id = ? and card_id = ?", list(pk))
+        )
+        scheduled = memory.review(rows[0]["fsrs"] if rows else None, rating.grade, now)
+        self.db["cards"].upsert(
+            {
+                "user_id": learner.user_id,
+                "chat_id": learner.chat_id,
+                "card_id": key.id,
+                "course_id": key.course_id,
+                "step": key.step,
+                "question_id": key.question_id,
+                "target": key.target.value,
+                "fsrs": scheduled.state,
+                "due": _stamp(scheduled.due),
+                "last_grade": rating.grade.value,
+                "reviewed_at": _stamp(now),
+            },
+            pk=("user_id", "chat_id", "card_id"),
+        )
 
     def mark_chat_inactive(self, chat_id: int, now: datetime) -> None:
         """The learner blocked the bot: stop writing to them until they write to us."""

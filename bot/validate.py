@@ -7,6 +7,7 @@ and buttons become, so these checks run over every message a step can produce.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from bot import callbacks, render
@@ -19,7 +20,20 @@ from bot.content import (
     field_line,
     load_library,
 )
-from bot.engine import AnotherWay, Ask, Bridge, Feedback, MoveOn, Pattern, Say, StepIntro, Takeaway
+from bot.engine import ask, find_repair
+from bot.model import (
+    AnotherWay,
+    Bridge,
+    Feedback,
+    MoveOn,
+    Pattern,
+    Phase,
+    Position,
+    Say,
+    StepIntro,
+    Takeaway,
+    Target,
+)
 
 
 def load_checked(root: Path) -> Library:
@@ -48,23 +62,27 @@ def _course_problems(root: Path, course: Course) -> Iterator[Problem]:
 
 
 def _everything_said(course: Course, step: Step) -> Iterator[tuple[str, Say]]:
+    """Every message a step can produce, each with the field it comes from."""
     seq = callbacks.LONGEST_SEQ
     yield "intro", StepIntro(course, step)
     for i, question in enumerate(step.questions):
-        yield f"questions[{i}]", Ask(course, step, i, seq)
+        at = Position(course.id, step.number, i, Phase.ASKING, seq)
+        for place in (at, replace(at, attempt=2), replace(at, reviewing=True)):
+            yield f"questions[{i}]", ask(course, step, place)
         for j, option in enumerate(question.options):
             yield f"questions[{i}].options[{j}].feedback", Feedback(question, option)
         if question.another_way:
             yield f"questions[{i}].another_way", AnotherWay(question)
         if question.bridge:
             yield f"questions[{i}].bridge", Bridge(question.bridge)
-        as_question = question.as_check()
-        if as_question is not None:
-            checking = step.model_copy(update={"questions": [as_question]})
-            yield f"questions[{i}].check", Ask(course, checking, 0, seq)
-            for j, option in enumerate(question.check.options):
-                field = f"questions[{i}].check.options[{j}].feedback"
-                yield field, Feedback(as_question, option)
+        check = question.as_check()
+        if check is not None:
+            yield f"questions[{i}].check", ask(course, step, replace(at, target=Target.CHECK))
+            for j, option in enumerate(check.options):
+                yield f"questions[{i}].check.options[{j}].feedback", Feedback(check, option)
+        for option in question.options:
+            chosen = replace(at, chosen=option.id)
+            yield f"questions[{i}].options", find_repair(course, step, chosen)
     yield "takeaway", Takeaway(step)
     yield "pattern", Pattern(step)
     yield "buttons", MoveOn(seq, offer_another_way=True, to_takeaway=False)

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import build_application, utc_now
 from bot.config import Config
 from bot.ordering import PerChatOrder
 from bot.store import Store
@@ -46,13 +47,19 @@ def config_for(tg: FakeTelegram, db_path: Path) -> Config:
 
 
 @asynccontextmanager
-async def running_bot(tg: FakeTelegram, db_path: Path) -> AsyncIterator[RunningBot]:
+async def running_bot(
+    tg: FakeTelegram, db_path: Path, clock: Callable[[], datetime] = utc_now
+) -> AsyncIterator[RunningBot]:
     """Start the bot as `python -m bot` does (post_init included), and stop it cleanly."""
     config = config_for(tg, db_path)
     store = Store.open(db_path)
     errors: list[BaseException] = []
     application = build_application(
-        config, load_checked(CONTENT), store, error_sink=lambda error, _update: errors.append(error)
+        config,
+        load_checked(CONTENT),
+        store,
+        clock=clock,
+        error_sink=lambda error, _update: errors.append(error),
     )
     bot = RunningBot(application, store, errors)
     async with application:

@@ -23,7 +23,14 @@ async def test_start_greets_and_offers_the_courses(tg: FakeTelegram, bot: Runnin
     assert "I'm Tutor" in welcome.text
     assert "How a neural network learns" in ada.buttons(welcome)
     commands = tg.calls_to("setMyCommands")[-1].params["commands"]
-    assert [c["command"] for c in commands] == ["start", "continue", "courses", "help"]
+    assert [c["command"] for c in commands] == [
+        "start",
+        "continue",
+        "progress",
+        "review",
+        "courses",
+        "help",
+    ]
 
 
 async def test_a_course_lists_its_steps_with_status_and_the_next_marked(
@@ -90,54 +97,84 @@ async def test_the_right_path_through_step_4_word_for_word(
     assert ada.tap_latencies and max(ada.tap_latencies) < 2
 
 
-async def test_the_wrong_path_shows_feedback_and_another_way(
+async def test_a_miss_gets_another_angle_and_a_second_try_with_shuffled_options(
     tg: FakeTelegram, bot: RunningBot, seed: Seed
 ) -> None:
     ada = Learner(tg, bot, ADA)
     await open_step_4(ada)
-    await ada.taps("A")  # Q1: "Along the gradient" — Not quite
-    feedback, another = ada.messages()[-2:]
+    await choose(ada, "a")  # Q1: "Along the gradient" — Not quite
+    feedback, another, nudge, again = ada.messages()[-4:]
     assert feedback.text == f"❌ Not quite\n{seed.questions[0].options[0].feedback}"
     assert another.text == f"Another way to see it\n{seed.another_way}"
-    assert ada.buttons(another) == ["Next question ➜"]
-    await ada.taps("Next question")
-    await ada.taps("B")  # Q2: "Small steps make the math simpler" — Not quite
-    assert ada.last().text == f"❌ Not quite\n{seed.questions[1].options[1].feedback}"
-    await ada.taps("Next question")
-    await ada.taps("C")  # Q3: "jump each weight straight to its best value" — Close
-    assert ada.last().text == f"🟡 Close\n{seed.questions[2].options[2].feedback}"
-    await ada.taps("See the takeaway")
-    summary = ada.last().text
-    assert "Q1 — first answer: not quite; worth another look" in summary
-    assert "Q3 — first answer: close; worth another look" in summary
+    assert nudge.text == "Have another go: same question, options in a new order."
+    assert again.text.startswith(f"Question 1 of 3\n\n{seed.questions[0].prompt}")
+    first_listing = [o.text for o in seed.questions[0].options]
+    listing = [line.split("  ", 1)[1] for line in again.text.splitlines() if "  " in line]
+    assert sorted(listing) == sorted(first_listing) and listing != first_listing
+    await choose(ada, "b")
+    assert ada.messages()[-2].text == f"✅ Exactly\n{seed.questions[0].options[1].feedback}"
+    assert ada.last().text == "That's it — the second angle did it."
+    assert ada.buttons() == ["Next question ➜"]
 
 
-async def test_the_unsure_path_is_met_kindly(tg: FakeTelegram, bot: RunningBot, seed: Seed) -> None:
+async def test_still_fuzzy_after_two_angles_is_repaired_checked_and_moves_on(
+    tg: FakeTelegram, bot: RunningBot, seed: Seed
+) -> None:
     ada = Learner(tg, bot, ADA)
     await open_step_4(ada)
-    for number in range(3):
+    await choose(ada, "c")  # Close
+    await choose(ada, "a")  # Not quite: the gradient-points-downhill misconception
+    no_shame, repair, intro, check = ada.messages()[-4:]
+    assert no_shame.text.startswith("No shame in this")
+    assert "What might be tripping you" in repair.text
+    assert "From step 3 · " in repair.text
+    assert intro.text.startswith("Now a quick check")
+    assert check.text.startswith("🔎 Quick check")
+    assert ada.buttons(check)[-1] == "Skip for now"
+    question = bot.application.bot_data["tutor"].library.course("neural-networks").step(4)
+    right = next(o for o in question.questions[0].check.options if o.verdict.is_right)
+    await choose(ada, right.id)
+    assert ada.last().text == "Got it — that's the idea. On we go."
+    await ada.taps("Next question")
+    assert ada.last().text.startswith("Question 2 of 3")
+
+
+async def test_a_missed_check_can_be_skipped_and_the_summary_says_what_was_shaky(
+    tg: FakeTelegram, bot: RunningBot, seed: Seed
+) -> None:
+    ada = Learner(tg, bot, ADA)
+    await open_step_4(ada)
+    for _question in range(3):
         await ada.taps("I'm not sure")
-        texts = ada.texts()
-        expected = f"🤝 No worries\n{seed.questions[number].options[3].feedback}"
-        assert expected in texts[-2:]
+        assert any(t.startswith("🤝 No worries") for t in ada.texts()[-4:])
+        await ada.taps("I'm not sure")
+        assert ada.last().text.startswith("🔎 Quick check")
+        await ada.taps("I'm not sure")  # the check, missed: try again, or skip
+        assert ada.buttons() == ["Try the check again", "Skip for now"]
+        await ada.taps("Skip for now")
+        assert ada.messages()[-1].text.startswith("Skipped for now")
         await ada.taps("➜")
-    assert ada.messages()[-3].text == f"The takeaway\n{seed.takeaway}"
+    takeaway, _pattern, summary = ada.messages()[-3:]
+    assert takeaway.text == f"The takeaway\n{seed.takeaway}"
+    assert "Still shaky: 3. They'll come back in your reviews." in summary.text
+    assert "Your first review is due tomorrow — /review." in summary.text
 
 
 async def test_all_twelve_feedback_texts_are_reachable(
     tg: FakeTelegram, bot: RunningBot, seed: Seed, library: Library
 ) -> None:
-    letters = "ABCD"
+    step = library.course("neural-networks").step(4)
     learners = [Learner(tg, bot, 2000 + k, f"L{k}") for k in range(4)]
     for k, learner in enumerate(learners):
         await open_step_4(learner)
-        for q in range(3):
-            label = "I'm not sure" if k == 3 else letters[k]
-            await learner.taps(label, learner.with_buttons())
+        for q, question in enumerate(step.questions):
+            await choose(learner, question.options[k].id)
             expected = seed.questions[q].options[k]
-            assert any(expected.feedback in t for t in learner.texts()[-2:]), learner.texts()[-2:]
+            assert any(expected.feedback in t for t in learner.texts()[-4:]), learner.texts()[-4:]
+            if not question.options[k].verdict.is_right:
+                await choose(learner, next(o.id for o in question.options if o.verdict.is_right))
             await learner.taps("➜")
-    assert bot.store.db["answers"].count == 12
+    assert bot.store.db["answers"].count == 12 + 9
 
 
 async def test_plain_text_gets_a_hint_and_an_unknown_command_gets_help(

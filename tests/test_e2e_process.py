@@ -96,17 +96,24 @@ def test_kill_9_mid_lesson_loses_nothing_and_sigterm_stops_cleanly(tmp_path: Pat
         try:
             say(tg, "/start neural-networks", "How a neural network learns")
             tap(tg, "Step 4", "Question 1 of 3")
-            tap(tg, "A", "Another way to see it")  # Not quite: feedback, then another way
+            tap(tg, "A", "Question 1 of 3")  # Not quite: another angle, then a second try
+            second_try = tg.last_message(ADA)
         finally:
             first.kill()  # SIGKILL: no chance to clean up
             first.wait(10)
 
         second = start_bot(env)
         try:
-            say(tg, "/continue", "❌ Not quite")  # exactly where Ada was, with the way on
-            assert tg.last_message(ADA).buttons, tg.transcript(ADA)
+            say(tg, "/continue", "Question 1 of 3")  # exactly where Ada was
+            resumed = tg.last_message(ADA)
+            assert (resumed.text, resumed.buttons) == (second_try.text, second_try.buttons)
+            right = next(
+                line.split("  ", 1)[0]
+                for line in resumed.text.splitlines()
+                if line.endswith("Against the gradient (the opposite direction)")
+            )
+            tap(tg, right, "✅ Exactly")
             tap(tg, "Next question", "Question 2 of 3")
-            tap(tg, "A", "✅ Exactly")
         finally:
             started = time.monotonic()
             second.send_signal(signal.SIGTERM)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot import render
 from bot.engine import Refusal
+from tests.conftest import NOW
 from tests.fake_telegram import FakeTelegram
 from tests.harness import Learner, RunningBot, running_bot
 from tests.test_e2e_lesson import open_step_4
@@ -146,17 +148,59 @@ async def test_a_restart_changes_nothing_for_the_learner(tg: FakeTelegram, tmp_p
     async with running_bot(tg, db) as first:
         ada = Learner(tg, first, ADA)
         await open_step_4(ada)
-        await ada.taps("A")  # Not quite: feedback and another way, waiting for "Next"
+        await ada.taps("A")  # Not quite: another angle, and the question again, shuffled
         before = first.store.position(ada_learner())
+        shown = ada.last()
         assert first.errors == []
     async with running_bot(tg, db) as second:
         ada.bot = second
         await ada.says("/continue")
         assert second.store.position(ada_learner()) == before
-        assert ada.messages()[-1].text.startswith("❌ Not quite")
+        assert ada.last().text == shown.text  # the same second try, in the same order
+        assert ada.last().buttons == shown.buttons
+        await ada.taps(letter_of(ada.last(), "Against the gradient (the opposite direction)"))
+        assert ada.messages()[-2].text.startswith("✅ Exactly")
         await ada.taps("Next question")
         assert ada.last().text.startswith("Question 2 of 3")
         assert second.errors == []
+
+
+async def test_reviews_and_the_map_survive_a_restart(tg: FakeTelegram, tmp_path: Path) -> None:
+    db = tmp_path / "tutor.db"
+    clock = [NOW]
+    async with running_bot(tg, db, clock=lambda: clock[0]) as first:
+        ada = Learner(tg, first, ADA)
+        await open_step_4(ada)
+        await ada.taps("B")
+        await ada.says("/progress")
+        before = ada.last().text
+        assert "✅ step against gradient · first time ✨" in before
+        assert "🗓 which way: in 2 days" in before
+    clock[0] = NOW + timedelta(days=2, hours=1)
+    async with running_bot(tg, db, clock=lambda: clock[0]) as second:
+        ada.bot = second
+        await ada.says("/start")
+        assert ada.last().text == "🔁 1 idea is due for review — /review"
+        await ada.says("/review")
+        assert ada.messages()[-2].text.startswith("🔁 Review time: 1 due.")
+        assert ada.last().text.startswith("🔁 Review · How a neural network learns, step 4")
+        await ada.taps(letter_of(ada.last(), "Against the gradient (the opposite direction)"))
+        assert ada.messages()[-1].text.startswith("✅ Exactly")
+        await ada.taps("Next review")
+        done = ada.messages()[-2].text
+        assert done.startswith("✅ All caught up on reviews. The next one is due in ")
+        assert "Back to your lesson" in done
+        assert ada.last().text.startswith("✅ Exactly")  # where the lesson was
+        assert ada.buttons() == ["Another way to see it", "Next question ➜"]
+        assert second.errors == []
+
+
+def letter_of(message, option_text: str) -> str:
+    """The button label of an option in a listed question (its letter)."""
+    for line in message.text.splitlines():
+        if line.endswith(option_text) and "  " in line:
+            return line.split("  ", 1)[0]
+    raise AssertionError(option_text)
 
 
 async def test_many_learners_at_once_are_all_served(tg: FakeTelegram, bot: RunningBot) -> None:

@@ -17,12 +17,14 @@ from bot.engine import (
     History,
     MoveOn,
     NextStepOffer,
+    Note,
     Pattern,
     Phase,
     Refusal,
     StepIntro,
     StepStatus,
     Takeaway,
+    Target,
     Turn,
 )
 from tests.conftest import NOW
@@ -38,9 +40,13 @@ def start(library: Library, step: int = SEED_STEP) -> Turn:
     return turn
 
 
-def answer_current(library: Library, turn: Turn, option_id: str) -> Turn | Refusal:
+def answer_current(
+    library: Library, turn: Turn, option_id: str, history: History | None = None
+) -> Turn | Refusal:
     p = turn.position
-    return engine.answer(library, p, p.seq, p.course_id, p.step, p.question, option_id, NOW)
+    return engine.answer(
+        library, p, p.seq, p.course_id, p.step, p.question, option_id, NOW, history
+    )
 
 
 def test_opening_a_step_shows_its_intro_then_the_first_question(library: Library) -> None:
@@ -69,19 +75,26 @@ def test_every_option_gives_its_seed_label_and_feedback(
     assert result.answer is not None and result.answer.verdict.value == expected.label
 
 
-def test_a_miss_shows_another_way_to_see_it_at_once(library: Library, seed: Seed) -> None:
+def test_a_miss_shows_another_way_then_the_same_question_shuffled(
+    library: Library, seed: Seed
+) -> None:
     result = answer_current(library, start(library), "a")  # "Along the gradient": Not quite
     assert isinstance(result, Turn)
-    assert [type(s) for s in result.say] == [Feedback, AnotherWay, MoveOn]
+    assert [type(s) for s in result.say] == [Feedback, AnotherWay, Note, Ask]
     assert result.say[1].question.another_way == seed.another_way
-    assert result.say[2].offer_another_way is False
+    again = result.say[3]
+    assert again.question.id == "which-way" and again.target is Target.QUESTION
+    assert again.order != ("a", "b", "c", "d") and again.order[-1] == "d"
+    assert result.position.attempt == 2 and result.position.phase is Phase.ASKING
+    assert result.ratings == ()  # rated once the question is settled
 
 
-def test_not_sure_also_shows_another_way(library: Library) -> None:
+def test_not_sure_also_shows_another_way_and_a_second_try(library: Library) -> None:
     result = answer_current(library, start(library), "d")
     assert isinstance(result, Turn)
     assert result.say[0].option.verdict is Verdict.NO_WORRIES
     assert isinstance(result.say[1], AnotherWay)
+    assert isinstance(result.say[-1], Ask) and result.position.attempt == 2
 
 
 def test_a_right_answer_offers_another_way_as_a_button(library: Library) -> None:
@@ -104,16 +117,30 @@ def test_the_bridge_comes_before_the_next_question(library: Library, seed: Seed)
     assert moved.position.question == 1
 
 
+def settle(
+    library: Library, turn: Turn, choices: list[str], history: History
+) -> tuple[Turn, History]:
+    """Answer the question on screen with `choices` in turn, skipping a check if one comes."""
+    for choice in choices:
+        turn = answer_current(library, turn, choice, history)
+        assert isinstance(turn, Turn), turn
+        history = replace(history, answers=(*history.answers, turn.answer))
+        if turn.position.phase is Phase.ANSWERED:
+            return turn, history
+    skipped = engine.skip_check(library, turn.position, turn.position.seq)
+    assert isinstance(skipped, Turn), skipped
+    return skipped, history
+
+
 def play_step(library: Library, choices: list[str], step: int = SEED_STEP) -> list[Turn]:
+    """Each choice settles a question: a right one first time, a wrong one twice then skip."""
     turns = [start(library, step)]
     history = History()
-    for i, choice in enumerate(choices):
-        answered = answer_current(library, turns[-1], choice)
-        assert isinstance(answered, Turn), (i, answered)
-        history = replace(history, answers=(*history.answers, answered.answer))
-        moved = engine.move_on(library, answered.position, answered.position.seq, history)
-        assert isinstance(moved, Turn)
-        turns += [answered, moved]
+    for choice in choices:
+        settled, history = settle(library, turns[-1], [choice, choice], history)
+        moved = engine.move_on(library, settled.position, settled.position.seq, history)
+        assert isinstance(moved, Turn), moved
+        turns += [settled, moved]
     return turns
 
 
@@ -128,11 +155,16 @@ def test_the_step_ends_with_the_takeaway_and_the_pattern(library: Library, seed:
 
 
 def test_the_course_summary_says_what_connected_first_time(library: Library) -> None:
-    last = play_step(library, ["b", "b", "c"])[-1]
-    summary = last.say[-1]
+    turn = start(library)
+    history = History()
+    for choices in (["b"], ["b", "a"], ["c", "c"]):
+        turn, history = settle(library, turn, choices, history)
+        turn = engine.move_on(library, turn.position, turn.position.seq, history, NOW)
+    summary = turn.say[2]
     assert isinstance(summary, CourseSummary)
     step4 = [r for r in summary.rows if r.step == SEED_STEP]
     assert [r.first_verdict for r in step4] == [Verdict.EXACTLY, Verdict.NOT_QUITE, Verdict.CLOSE]
+    assert [r.connected_later for r in step4] == [False, True, False]
     assert all(r.first_verdict is None for r in summary.rows if r.step != SEED_STEP)
 
 
@@ -155,7 +187,7 @@ def test_a_second_tap_on_the_same_question_counts_once(library: Library) -> None
 
 
 def test_a_tap_on_an_older_question_changes_nothing(library: Library) -> None:
-    turns = play_step(library, ["b", "b"])
+    turns = play_step(library, ["b", "a"])
     now_at = turns[-1].position
     old = engine.answer(library, now_at, turns[0].position.seq, COURSE, SEED_STEP, 0, "b", NOW)
     assert old is Refusal.OUTDATED
@@ -193,11 +225,17 @@ def test_resume_shows_the_open_question_with_live_buttons(library: Library) -> N
 
 
 def test_resume_after_feedback_shows_it_again_with_the_way_on(library: Library) -> None:
-    answered = answer_current(library, start(library), "c")
+    answered = answer_current(library, start(library), "b")
     again = engine.resume(library.course(COURSE), answered.position, History())
     assert [type(s) for s in again.say] == [Feedback, MoveOn]
-    assert again.say[0].option.id == "c"
-    assert again.say[1].seq == answered.position.seq
+    assert again.say[0].option.id == "b"
+    assert again.say[1].seq == answered.position.seq and again.say[1].offer_another_way
+
+
+def test_resume_on_a_second_try_shows_the_same_shuffled_question(library: Library) -> None:
+    missed = answer_current(library, start(library), "c")
+    again = engine.resume(library.course(COURSE), missed.position, History())
+    assert again.say == (missed.say[-1],)
 
 
 def test_reopening_a_step_in_progress_resumes_it(library: Library) -> None:

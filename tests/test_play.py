@@ -22,16 +22,26 @@ def play(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_a_whole_step_plays_from_piped_input(seed: Seed) -> None:
-    # Q1: 2 = right, then 1 = "Another way", 1 = next; Q2: 3 = Close, 1 = next; Q3: 4 = unsure
-    result = play("neural-networks", "--step", "4", stdin="2\n1\n1\n3\n1\n4\n1\n")
+def test_a_whole_step_plays_from_piped_input(seed: Seed, library: Library) -> None:
+    step = library.course("neural-networks").step(4)
+    check_right = next(
+        i for i, o in enumerate(step.questions[1].check.options, 1) if o.verdict.is_right
+    )
+    q1 = "2\n1\n1\n"  # right; "Another way to see it"; next
+    q2 = f"3\n4\n{check_right}\n1\n"  # Close; unsure on the second try; the check, right; next
+    q3 = "4\n4\n5\n1\n"  # unsure twice; "Skip for now" on the check; see the takeaway
+    result = play("neural-networks", "--step", "4", stdin=q1 + q2 + q3)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.startswith(f"{seed.header}\n{seed.title}\n\n{seed.intro}")
     assert f"✅ Exactly\n{seed.questions[0].options[1].feedback}" in out
     assert f"Another way to see it\n{seed.another_way}" in out
     assert f"🟡 Close\n{seed.questions[1].options[2].feedback}" in out
+    assert "Have another go: same question, options in a new order." in out
+    assert "No shame in this" in out and "🔎 Quick check" in out
+    assert "Got it — that's the idea. On we go." in out
     assert f"🤝 No worries\n{seed.questions[2].options[3].feedback}" in out
+    assert "Skipped for now — this idea is marked for review." in out
     assert f"The takeaway\n{seed.takeaway}" in out
     assert f"The pattern\n{seed.pattern}" in out
     assert "Traceback" not in result.stderr
@@ -48,9 +58,11 @@ def test_progress_is_kept_with_db(tmp_path: Path, library: Library) -> None:
     db = tmp_path / "author.db"
     play("compound-interest", "--step", "1", "--db", str(db), stdin="1\n")
     resumed = play("compound-interest", "--step", "1", "--db", str(db), stdin="")
-    first = library.course("compound-interest").step(1).questions[0]
-    assert first.options[0].verdict.value in resumed.stdout
-    assert first.options[0].feedback.split(".")[0] in resumed.stdout
+    step = library.course("compound-interest").step(1)
+    assert step.intro not in resumed.stdout  # not started afresh: the second try is waiting
+    assert resumed.stdout.startswith("Question 1 of 3")
+    listed = [line.split(") ", 1)[1] for line in resumed.stdout.splitlines() if ") " in line]
+    assert listed != [o.text for o in step.questions[0].options]
 
 
 def test_a_whole_course_plays_step_after_step(library: Library) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import engine, render
 from bot.content import Library
-from bot.engine import MoveOn, Turn
+from bot.engine import MoveOn, Phase, Position, Turn
 from tests.seed import Seed
 
 
@@ -29,7 +29,7 @@ def test_long_options_are_listed_in_full_and_buttons_carry_letters(
     library: Library, seed: Seed
 ) -> None:
     course, step = seed_step(library)
-    message = render.question(course, step, 1, seq=3)
+    message = render.question(engine.ask(course, step, Position(course.id, 4, 1, Phase.ASKING, 3)))
     for letter, option in zip("ABCD", seed.questions[1].options, strict=True):
         assert f"<b>{letter}</b>  {render.esc(option.text)}" in message.text
     labels = [b.label for row in message.buttons for b in row]
@@ -80,3 +80,36 @@ def test_one_enormous_line_is_cut_between_words() -> None:
     parts = render.split(render.Message("x " * 5000))
     assert all(render.visible_length(p.text) <= render.MAX_TEXT for p in parts)
     assert sum(p.text.count("x") for p in parts) == 5000
+
+
+def test_a_second_try_lists_the_options_in_their_new_order(library: Library) -> None:
+    course, step = seed_step(library)
+    first = engine.ask(course, step, Position(course.id, 4, 0, Phase.ASKING, 3))
+    second = engine.ask(course, step, Position(course.id, 4, 0, Phase.ASKING, 4, attempt=2))
+    assert first.order == ("a", "b", "c", "d") and second.order != first.order
+    text = render.question(second).text
+    texts = {o.id: o.text for o in step.questions[0].options}
+    listed = [texts[i] for i in second.order]
+    assert [text.index(render.esc(t)) for t in listed] == sorted(
+        text.index(render.esc(t)) for t in listed
+    )
+    data = [b.data for row in render.question(second).buttons for b in row]
+    assert [d.rsplit(":", 1)[1] for d in data] == list(second.order)
+
+
+def test_a_check_question_can_be_skipped(library: Library) -> None:
+    course, step = seed_step(library)
+    at = Position(course.id, 4, 0, Phase.ASKING, 3, target=engine.Target.CHECK)
+    message = render.question(engine.ask(course, step, at))
+    assert message.text.startswith("🔎 <b>Quick check</b>")
+    assert message.buttons[-1][0].label == "Skip for now"
+
+
+def test_when_says_it_as_a_person_would() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2026, 11, 24, 12, tzinfo=UTC)
+    assert render.when(now, now) == "now"
+    assert render.when(now + timedelta(hours=5), now) == "in 5 hours"
+    assert render.when(now + timedelta(days=1), now) == "tomorrow"
+    assert render.when(now + timedelta(days=13), now) == "in 13 days"

@@ -17,14 +17,17 @@ ADA = Learner(user_id=2**40 + 7, chat_id=2**40 + 7)
 
 
 def test_a_fresh_database_has_its_schema_and_wal(fresh_store: Store) -> None:
-    assert fresh_store.schema_version() == ["0001_learners_positions_answers"]
+    assert fresh_store.schema_version() == [
+        "0001_learners_positions_answers",
+        "0002_adaptive_tutor_and_review_cards",
+    ]
     assert fresh_store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_migrations_apply_once(tmp_path: Path) -> None:
     Store.open(tmp_path / "t.db").close()
     store = Store.open(tmp_path / "t.db")
-    assert len(store.schema_version()) == 1
+    assert len(store.schema_version()) == 2
     store.close()
 
 
@@ -87,3 +90,28 @@ def test_a_failed_write_leaves_nothing_half_saved(fresh_store: Store, library: L
     with pytest.raises(sqlite3.IntegrityError, match="disk full"):
         fresh_store.save_turn(ADA, answered, NOW)
     assert fresh_store.position(ADA) is None
+
+
+def test_ratings_become_cards_due_when_fsrs_says(fresh_store: Store, library: Library) -> None:
+    from datetime import timedelta
+
+    opened = engine.open_step(library.course("neural-networks"), 4, None)
+    p = opened.position
+    right = engine.answer(library, p, p.seq, p.course_id, 4, 0, "b", NOW)
+    fresh_store.save_turn(ADA, right, NOW)
+    (card,) = fresh_store.cards(ADA)
+    assert card.key.id == "neural-networks/4/which-way/question"
+    assert card.due == NOW + timedelta(days=2)
+    assert fresh_store.due(ADA, NOW) == ()
+    assert fresh_store.due(ADA, NOW + timedelta(days=2)) == (card,)
+    assert fresh_store.next_due(ADA, NOW) == card.due
+    assert fresh_store.history(ADA, "neural-networks").cards == (card,)
+
+
+def test_a_paused_lesson_lives_only_while_reviews_run(fresh_store: Store) -> None:
+    lesson = engine.Position("neural-networks", 4, 1, Phase.ASKING, 5)
+    reviewing = engine.Position("neural-networks", 4, 0, Phase.ASKING, 6, reviewing=True)
+    fresh_store.save_turn(ADA, Turn(reviewing, (), pause_lesson=lesson), NOW)
+    assert fresh_store.paused(ADA) == lesson
+    fresh_store.save_turn(ADA, Turn(lesson, ()), NOW)
+    assert fresh_store.paused(ADA) is None

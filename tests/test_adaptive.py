@@ -1,0 +1,213 @@
+"""The real tutor's rules, as plain values: second tries, repairs, check questions, skipping,
+confirming a concept missed before, and spaced review with FSRS on a controlled clock."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from bot import engine, memory, review
+from bot.content import Library, Verdict
+from bot.model import (
+    Ask,
+    CardInfo,
+    CardKey,
+    CheckMissed,
+    Feedback,
+    Grade,
+    History,
+    MoveOn,
+    Note,
+    Phase,
+    Rating,
+    Repair,
+    ReviewsDone,
+    Target,
+    Turn,
+)
+from tests.conftest import NOW
+
+COURSE, STEP = "neural-networks", 4
+WHICH_WAY = CardKey(COURSE, STEP, "which-way")
+WHICH_WAY_CHECK = CardKey(COURSE, STEP, "which-way", Target.CHECK)
+
+
+def start(library: Library) -> Turn:
+    turn = engine.open_step(library.course(COURSE), STEP, None)
+    assert isinstance(turn, Turn)
+    return turn
+
+
+def tap(library: Library, turn: Turn, option: str, history: History | None = None) -> Turn:
+    p = turn.position
+    result = engine.answer(library, p, p.seq, p.course_id, p.step, p.question, option, NOW, history)
+    assert isinstance(result, Turn), result
+    return result
+
+
+def kinds(turn: Turn) -> list[str]:
+    return [type(s).__name__ + (f":{s.kind}" if isinstance(s, Note) else "") for s in turn.say]
+
+
+def right_option(turn: Turn) -> str:
+    ask = next(s for s in turn.say if isinstance(s, Ask))
+    return next(o.id for o in ask.question.options if o.verdict is Verdict.EXACTLY)
+
+
+def wrong_option(turn: Turn) -> str:
+    ask = next(s for s in turn.say if isinstance(s, Ask))
+    return next(o.id for o in ask.question.options if o.verdict is Verdict.NOT_QUITE)
+
+
+def test_right_first_time_moves_straight_on_rated_good(library: Library) -> None:
+    turn = tap(library, start(library), "b")
+    assert kinds(turn) == ["Feedback", "MoveOn"]
+    assert turn.ratings == (Rating(WHICH_WAY, Grade.GOOD),)
+
+
+def test_miss_then_right_acknowledges_and_moves_on_rated_hard(library: Library) -> None:
+    missed = tap(library, start(library), "c")
+    assert kinds(missed) == ["Feedback", "AnotherWay", "Note:try_again", "Ask"]
+    right = tap(library, missed, "b")
+    assert kinds(right) == ["Feedback", "Note:second_try", "MoveOn"]
+    assert right.position.phase is Phase.ANSWERED
+    assert right.ratings == (Rating(WHICH_WAY, Grade.HARD),)
+
+
+def test_missed_twice_is_repaired_from_the_misconception_then_checked(library: Library) -> None:
+    missed = tap(library, start(library), "c")
+    twice = tap(library, missed, "a")  # "Along the gradient": gradient-points-downhill
+    assert kinds(twice) == ["Feedback", "Note:no_shame", "Repair", "Note:check_intro", "Ask"]
+    repair = twice.say[2]
+    assert isinstance(repair, Repair)
+    assert repair.misconception.startswith("The gradient points the way that lowers the loss")
+    assert repair.step is not None and repair.step.number == 3
+    assert repair.another_way
+    check = twice.say[-1]
+    assert check.target is Target.CHECK and check.can_skip
+    assert twice.ratings == (Rating(WHICH_WAY, Grade.AGAIN),)
+    confirmed = tap(library, twice, right_option(twice))
+    assert kinds(confirmed) == ["Feedback", "Note:got_it", "MoveOn"]
+    assert confirmed.ratings == (Rating(WHICH_WAY_CHECK, Grade.GOOD),)
+    moved = engine.move_on(library, confirmed.position, confirmed.position.seq, History())
+    assert isinstance(moved, Turn) and moved.position.question == 1
+
+
+def test_without_a_misconception_the_repair_goes_back_one_step(library: Library) -> None:
+    missed = tap(library, start(library), "d")  # I'm not sure: no misconception
+    twice = tap(library, missed, "d")
+    repair = twice.say[2]
+    assert isinstance(repair, Repair) and repair.misconception is None
+    assert repair.step is not None and repair.step.number == 3
+
+
+def test_a_missed_check_can_be_tried_again_or_skipped_never_stuck(library: Library) -> None:
+    twice = tap(library, tap(library, start(library), "c"), "c")
+    missed_check = tap(library, twice, wrong_option(twice))
+    assert kinds(missed_check) == ["Feedback", "CheckMissed"]
+    assert missed_check.position.phase is Phase.CHECK_MISSED
+    again = engine.retry_check(library, missed_check.position, missed_check.position.seq)
+    assert isinstance(again, Turn) and kinds(again) == ["Ask"]
+    assert again.say[0].order != twice.say[-1].order  # a new order for the second try
+    missed_again = tap(library, again, wrong_option(again))
+    assert kinds(missed_again) == ["Feedback", "Note:marked", "MoveOn"]
+    assert missed_again.ratings == (Rating(WHICH_WAY_CHECK, Grade.AGAIN),)
+    skipped = engine.skip_check(library, missed_check.position, missed_check.position.seq)
+    assert isinstance(skipped, Turn) and kinds(skipped) == ["Note:skipped", "MoveOn"]
+    assert skipped.ratings == (Rating(WHICH_WAY_CHECK, Grade.AGAIN),)
+
+
+def test_a_check_can_be_skipped_straight_away(library: Library) -> None:
+    twice = tap(library, tap(library, start(library), "d"), "d")
+    skipped = engine.skip_check(library, twice.position, twice.position.seq)
+    assert isinstance(skipped, Turn) and skipped.position.phase is Phase.ANSWERED
+
+
+def test_skip_is_refused_on_an_ordinary_question(library: Library) -> None:
+    turn = start(library)
+    assert engine.skip_check(library, turn.position, turn.position.seq) is engine.Refusal.UNKNOWN
+
+
+def test_a_right_answer_on_a_concept_missed_before_is_confirmed_by_the_check(
+    library: Library,
+) -> None:
+    missed = tap(library, start(library), "a")
+    history = History(answers=(missed.answer,))
+    again = engine.open_step(library.course(COURSE), STEP, None)
+    right = tap(library, again, "b", history)
+    assert kinds(right) == ["Feedback", "Note:confirm", "Ask"]
+    assert right.say[-1].target is Target.CHECK
+    assert right.ratings == (Rating(WHICH_WAY, Grade.GOOD),)
+
+
+def test_a_strong_learner_is_never_slowed_down(library: Library) -> None:
+    turn = start(library)
+    for _question in range(3):
+        turn = tap(library, turn, right_option(turn))
+        assert [type(s) for s in turn.say] == [Feedback, MoveOn]
+        moved = engine.move_on(library, turn.position, turn.position.seq, History())
+        assert isinstance(moved, Turn)
+        turn = moved
+    assert turn.position.phase is Phase.FINISHED
+
+
+# --- Spaced review ---------------------------------------------------------------------------
+
+
+def test_fsrs_due_dates_move_as_the_ratings_say() -> None:
+    good = memory.review(None, Grade.GOOD, NOW)
+    hard = memory.review(None, Grade.HARD, NOW)
+    again = memory.review(None, Grade.AGAIN, NOW)
+    assert again.due - NOW == timedelta(days=1) and hard.due - NOW == timedelta(days=1)
+    assert good.due - NOW == timedelta(days=2)
+    twice_good = memory.review(good.state, Grade.GOOD, good.due)
+    assert twice_good.due - good.due > timedelta(days=7)
+    lapsed = memory.review(good.state, Grade.AGAIN, good.due)
+    assert lapsed.due - good.due <= timedelta(days=1)
+
+
+def due(*keys: CardKey) -> tuple[CardInfo, ...]:
+    return tuple(CardInfo(k, NOW - timedelta(hours=1), Grade.AGAIN) for k in keys)
+
+
+def test_a_review_pauses_the_lesson_and_gives_it_back_at_the_end(library: Library) -> None:
+    lesson = tap(library, start(library), "b")
+    started = review.start(library, lesson.position, due(WHICH_WAY), None)
+    assert isinstance(started, Turn)
+    assert started.pause_lesson == lesson.position
+    card = started.say[-1]
+    assert isinstance(card, Ask) and card.reviewing and card.question.id == "which-way"
+    answered = tap(library, started, "b")
+    assert answered.ratings == (Rating(WHICH_WAY, Grade.GOOD),)
+    upcoming = NOW + timedelta(days=2)
+    p = answered.position
+    done = review.next_card(library, p, p.seq, (), upcoming, lesson.position, NOW)
+    assert isinstance(done, Turn)
+    assert isinstance(done.say[0], ReviewsDone) and done.say[0].lesson_waiting
+    assert done.position == replace(lesson.position, seq=p.seq + 1)
+    assert [type(s) for s in done.say[1:]] == [Feedback, MoveOn]
+
+
+def test_a_review_shows_the_check_question_for_a_check_card(library: Library) -> None:
+    started = review.start(library, None, due(WHICH_WAY_CHECK, WHICH_WAY), None)
+    assert isinstance(started, Turn)
+    card = started.say[-1]
+    assert card.target is Target.CHECK and not card.can_skip
+    missed = tap(library, started, wrong_option(started))
+    assert isinstance(missed.say[-1], CheckMissed)
+
+
+def test_nothing_due_says_when_the_next_one_is(library: Library) -> None:
+    upcoming = NOW + timedelta(days=3)
+    assert review.start(library, None, (), upcoming) == review.NothingDue(upcoming)
+
+
+def test_a_stale_tap_in_a_review_changes_nothing(library: Library) -> None:
+    started = review.start(library, None, due(WHICH_WAY), None)
+    answered = tap(library, started, "b")
+    p = answered.position
+    assert (
+        review.next_card(library, p, p.seq - 1, (), None, None, NOW)
+        is engine.Refusal.ALREADY_COUNTED
+    )
+    assert review.next_card(library, p, p.seq - 5, (), None, None, NOW) is engine.Refusal.OUTDATED
