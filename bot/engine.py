@@ -72,6 +72,7 @@ __all__ = [
     "Rating",
     "Refusal",
     "Repair",
+    "ReviewNudge",
     "Say",
     "StepIntro",
     "SummaryRow",

@@ -39,7 +39,8 @@ class CourseMap:
 class LearnerMap:
     courses: tuple[CourseMap, ...]
     due_now: int
-    upcoming: tuple[CardInfo, ...]
+    upcoming: tuple[tuple[str, datetime], ...]
+    """The next ideas to come back, by name, with when."""
     now: datetime
 
 
@@ -50,11 +51,22 @@ def course_map(course: Course, position: Position | None, history: History) -> C
 def learner_map(
     maps: list[CourseMap], cards: tuple[CardInfo, ...], now: datetime, shown: int = 3
 ) -> LearnerMap:
-    """Only the courses the learner has started, with what is due now and soon."""
+    """Only the courses the learner has started, with what is due now and the next few ideas
+    to come back (an idea's question and check share one line, at the sooner date)."""
     started = tuple(m for m in maps if any(i.grip is not Grip.NOT_YET for i in m.ideas))
     due_now = sum(c.due <= now for c in cards)
-    upcoming = tuple(sorted((c for c in cards if c.due > now), key=lambda c: c.due))[:shown]
-    return LearnerMap(started, due_now, upcoming, now)
+    names = {
+        (m.course.id, s.number, q.id): q.concept or q.id
+        for m in maps
+        for s in m.course.steps
+        for q in s.questions
+    }
+    soonest: dict[str, datetime] = {}
+    for card in sorted((c for c in cards if c.due > now), key=lambda c: c.due):
+        key = card.key
+        name = names.get((key.course_id, key.step, key.question_id), key.question_id)
+        soonest.setdefault(name, card.due)
+    return LearnerMap(started, due_now, tuple(soonest.items())[:shown], now)
 
 
 def _ideas(course: Course, history: History) -> tuple[Idea, ...]:

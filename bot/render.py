@@ -216,8 +216,8 @@ def repair(item: Repair) -> Message:
     parts = []
     if item.misconception:
         parts.append(
-            "🧭 <b>What might be tripping you</b>\nThe answer you chose fits a common idea: "
-            f"<i>{esc(item.misconception)}</i> It doesn't hold — here's the piece it misses."
+            "🧭 <b>What might be tripping you</b>\nThe answer you chose fits a common idea:\n"
+            f"<i>“{esc(item.misconception)}”</i>\nIt doesn't hold — here's the piece it misses."
         )
     if item.step is not None:
         parts.append(f"<b>From step {item.step.number} · {esc(item.step.title)}</b>")
@@ -417,10 +417,8 @@ def progress(learner_map: LearnerMap, library: Library) -> Message:
         ideas = "1 idea is" if learner_map.due_now == 1 else f"{learner_map.due_now} ideas are"
         lines += ["", f"🔁 {ideas} due for review now — /review"]
         buttons = ((Button("Review now", callbacks.encode(callbacks.Review())),),)
-    for card in learner_map.upcoming:
-        name = card.key.question_id.replace("-", " ")
-        kind = " (check)" if card.key.target is Target.CHECK else ""
-        lines.append(f"🗓 {esc(name)}{kind}: {when(card.due, learner_map.now)}")
+    for name, due in learner_map.upcoming:
+        lines.append(f"🗓 {esc(name.replace('-', ' '))}: {when(due, learner_map.now)}")
     return Message("\n".join(lines), buttons)
 
 

@@ -211,3 +211,39 @@ def test_a_stale_tap_in_a_review_changes_nothing(library: Library) -> None:
         is engine.Refusal.ALREADY_COUNTED
     )
     assert review.next_card(library, p, p.seq - 5, (), None, None, NOW) is engine.Refusal.OUTDATED
+
+
+def test_the_end_of_a_step_nudges_when_reviews_are_due(library: Library) -> None:
+    turn = start(library)
+    for _question in range(3):
+        turn = tap(library, turn, right_option(turn))
+        moved = engine.move_on(library, turn.position, turn.position.seq, History(), NOW, 3)
+        assert isinstance(moved, Turn)
+        turn = moved
+    assert turn.say[-1] == engine.ReviewNudge(3)
+
+
+def test_the_whole_map_fits_one_message(library: Library) -> None:
+    from bot import progress, render
+    from bot.model import AnswerRecord
+
+    maps = []
+    cards = []
+    for course in library.courses:
+        answers = tuple(
+            AnswerRecord(course.id, s.number, q.id, "a", Verdict.CLOSE, NOW)
+            for s in course.steps
+            for q in s.questions
+        )
+        maps.append(progress.course_map(course, None, History(answers=answers)))
+        cards += [
+            CardInfo(CardKey(course.id, s.number, q.id), NOW + timedelta(days=i), Grade.AGAIN)
+            for i, s in enumerate(course.steps)
+            for q in s.questions
+        ]
+    overview = progress.learner_map(maps, tuple(cards), NOW)
+    message = render.progress(overview, library)
+    assert len(overview.courses) == len(library.courses)
+    assert render.visible_length(message.text) <= render.MAX_TEXT
+    assert "🟡 step against gradient" in message.text
+    assert "🔁 " in message.text and message.buttons[0][0].label == "Review now"

@@ -175,10 +175,16 @@ async def test_reviews_and_the_map_survive_a_restart(tg: FakeTelegram, tmp_path:
         await ada.says("/progress")
         before = ada.last().text
         assert "✅ step against gradient · first time ✨" in before
-        assert "🗓 which way: in 2 days" in before
-    clock[0] = NOW + timedelta(days=2, hours=1)
+        assert "🗓 step against gradient: in 2 days" in before
     async with running_bot(tg, db, clock=lambda: clock[0]) as second:
         ada.bot = second
+        await ada.says("/progress")
+        assert ada.last().text == before  # the same map after a restart
+        await ada.says("/review")
+        assert (
+            ada.last().text == "Nothing is due for review right now. The next one is due in 2 days."
+        )
+        clock[0] = NOW + timedelta(days=2, hours=1)
         await ada.says("/start")
         assert ada.last().text == "🔁 1 idea is due for review — /review"
         await ada.says("/review")
