@@ -24,7 +24,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers, render
+from bot import handlers, pace_handlers, reminders, render
 from bot.config import Config
 from bot.content import Library
 from bot.delivery import Outbox, RetryingRateLimiter
@@ -58,7 +58,7 @@ def build_application(
         .context_types(ContextTypes(context=TutorContext))
         .concurrent_updates(PerChatOrder())
         .rate_limiter(RetryingRateLimiter(private_period=4 * config.chat_pace))
-        .post_init(_register_commands)
+        .post_init(_start_up)
         .build()
     )
     outbox = Outbox(application.bot, store, clock)
@@ -71,10 +71,14 @@ def build_application(
     application.add_handler(CommandHandler("courses", handlers.list_courses, filters=private))
     application.add_handler(CommandHandler("review", handlers.review_command, filters=private))
     application.add_handler(CommandHandler("progress", handlers.progress, filters=private))
+    application.add_handler(CommandHandler("pace", pace_handlers.pace, filters=private))
+    application.add_handler(CommandHandler("deadline", pace_handlers.deadline, filters=private))
+    application.add_handler(CommandHandler("stop", pace_handlers.stop, filters=private))
     application.add_handler(CommandHandler("help", handlers.show_help, filters=private))
+    application.add_handler(CallbackQueryHandler(pace_handlers.tap, pattern=r"^p:"))
     application.add_handler(CallbackQueryHandler(handlers.tap))
     application.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))
-    application.add_handler(MessageHandler(private & filters.TEXT, handlers.plain_text))
+    application.add_handler(MessageHandler(private & filters.TEXT, pace_handlers.text))
     application.add_error_handler(on_error)
 
     assert application.job_queue is not None
@@ -98,9 +102,10 @@ def _heartbeat(path: Path) -> Callable[[object], Coroutine[Any, Any, None]]:
     return beat
 
 
-async def _register_commands(application: Application) -> None:
-    """The command menu Telegram shows next to the text box."""
+async def _start_up(application: Application) -> None:
+    """The command menu Telegram shows next to the text box, and the reminder jobs."""
     await application.bot.set_my_commands([BotCommand(n, d) for n, d in render.COMMANDS])
+    await reminders.restore(application)
 
 
 async def on_error(update: object, context: TutorContext) -> None:

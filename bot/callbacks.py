@@ -66,7 +66,19 @@ class Review:
     """Start the due reviews."""
 
 
-Action = Courses | OpenCourse | OpenStep | Answer | Next | AnotherWay | TryAgain | Skip | Review
+@dataclass(frozen=True)
+class Pace:
+    """A choice while setting pace and reminders: `kind` is z (zone), g (goal), t (time),
+    d (deadline: days from today, or YYYYMMDD) or k (the learner will type it: zone, time,
+    deadline)."""
+
+    kind: str
+    value: str
+
+
+Action = (
+    Courses | OpenCourse | OpenStep | Answer | Next | AnotherWay | TryAgain | Skip | Review | Pace
+)
 
 
 def encode(action: Action) -> str:
@@ -89,6 +101,8 @@ def encode(action: Action) -> str:
             return f"k:{seq}"
         case Review():
             return "v"
+        case Pace(kind, value):
+            return f"p:{kind}:{value}"
     raise TypeError(f"not an action: {action!r}")
 
 
@@ -117,6 +131,8 @@ def decode(data: str | None) -> Action | None:
                 return Skip(_number(seq))
             case "v", []:
                 return Review()
+            case "p", [kind, value] if kind in "zgtdk" and len(kind) == 1 and value:
+                return Pace(kind, value)
     except ValueError:
         return None
     return None

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from telegram import CallbackQuery, Update
 from telegram.ext import CallbackContext, ExtBot
 
-from bot import callbacks, engine, render, review
+from bot import callbacks, engine, plan, render, review
 from bot.content import Library
 from bot.delivery import Outbox
 from bot.engine import Refusal, Turn
@@ -43,14 +43,14 @@ class TutorContext(CallbackContext[ExtBot, dict, dict, dict]):
         return self.application.bot_data["tutor"]
 
 
-def _who(update: Update) -> Learner | None:
+def who(update: Update) -> Learner | None:
     user, chat = update.effective_user, update.effective_chat
     return Learner(user.id, chat.id) if user is not None and chat is not None else None
 
 
-def _learner(update: Update, tutor: Tutor) -> Learner | None:
+def learner_of(update: Update, tutor: Tutor) -> Learner | None:
     """Identify who wrote and remember them (writing to us also means they unblocked us)."""
-    learner = _who(update)
+    learner = who(update)
     user = update.effective_user
     if learner is not None and user is not None:
         tutor.store.seen(learner, user.first_name, user.username, tutor.clock())
@@ -63,7 +63,7 @@ def _learner(update: Update, tutor: Tutor) -> Learner | None:
 async def start(update: Update, context: TutorContext) -> None:
     """Greet the learner and show the courses; `/start <course-id>` opens that course."""
     tutor = context.tutor
-    learner = _learner(update, tutor)
+    learner = learner_of(update, tutor)
     if learner is None:
         return
     if context.args:
@@ -86,7 +86,7 @@ async def start(update: Update, context: TutorContext) -> None:
 async def resume(update: Update, context: TutorContext) -> None:
     """Pick up exactly where the learner is."""
     tutor = context.tutor
-    learner = _learner(update, tutor)
+    learner = learner_of(update, tutor)
     if learner is not None:
         await _show_where_you_are(tutor, learner)
 
@@ -94,7 +94,7 @@ async def resume(update: Update, context: TutorContext) -> None:
 async def list_courses(update: Update, context: TutorContext) -> None:
     """Show every course."""
     tutor = context.tutor
-    learner = _learner(update, tutor)
+    learner = learner_of(update, tutor)
     if learner is not None:
         await tutor.outbox.send(learner.chat_id, [render.courses(tutor.library)])
 
@@ -102,7 +102,7 @@ async def list_courses(update: Update, context: TutorContext) -> None:
 async def show_help(update: Update, context: TutorContext) -> None:
     """List the commands."""
     tutor = context.tutor
-    learner = _learner(update, tutor)
+    learner = learner_of(update, tutor)
     if learner is not None:
         await tutor.outbox.send(learner.chat_id, [render.help_text()])
 
@@ -110,19 +110,11 @@ async def show_help(update: Update, context: TutorContext) -> None:
 async def unknown_command(update: Update, context: TutorContext) -> None:
     """Answer a command we don't know with the ones we do."""
     tutor = context.tutor
-    learner = _learner(update, tutor)
+    learner = learner_of(update, tutor)
     text = update.effective_message.text if update.effective_message else ""
     command = (text or "/").split()[0].split("@")[0]
     if learner is not None:
         await tutor.outbox.send(learner.chat_id, [render.unknown_command(command)])
-
-
-async def plain_text(update: Update, context: TutorContext) -> None:
-    """Point a learner who types to the buttons."""
-    tutor = context.tutor
-    learner = _learner(update, tutor)
-    if learner is not None:
-        await tutor.outbox.send(learner.chat_id, [render.text_hint()])
 
 
 # --- Taps -------------------------------------------------------------------------------------
@@ -132,7 +124,7 @@ async def tap(update: Update, context: TutorContext) -> None:
     """A button was tapped: decide, save, answer the tap at once, then show what follows."""
     query = update.callback_query
     tutor = context.tutor
-    learner = _who(update)  # the tap saves in one transaction; no separate write
+    learner = who(update)  # the tap saves in one transaction; no separate write
     if query is None or learner is None:
         return
     action = callbacks.decode(query.data)
@@ -247,7 +239,7 @@ async def _show_where_you_are(tutor: Tutor, learner: Learner) -> None:
 async def progress(update: Update, context: TutorContext) -> None:
     """Show the learner's map: steps, ideas, and what is due for review."""
     tutor = context.tutor
-    learner = _learner(update, tutor)
+    learner = learner_of(update, tutor)
     if learner is None:
         return
     position = tutor.store.position(learner)
@@ -255,14 +247,18 @@ async def progress(update: Update, context: TutorContext) -> None:
         course_map(course, position, tutor.store.history(learner, course.id))
         for course in tutor.library.courses
     ]
-    overview = learner_map(maps, tutor.store.cards(learner), tutor.clock())
+    now = tutor.clock()
+    zone = plan.parse_zone(tutor.store.schedule(learner).zone or "UTC") or UTC
+    active = {plan.local_date(moment, zone) for moment in tutor.store.activity(learner)}
+    streak = plan.streak(active, plan.local_date(now, zone))
+    overview = learner_map(maps, tutor.store.cards(learner), now, streak=streak)
     await tutor.outbox.send(learner.chat_id, [render.progress(overview, tutor.library)])
 
 
 async def review_command(update: Update, context: TutorContext) -> None:
     """Run the reviews that are due."""
     tutor = context.tutor
-    learner = _learner(update, tutor)
+    learner = learner_of(update, tutor)
     if learner is not None:
         await _start_review(tutor, learner)
 

@@ -7,7 +7,7 @@ and `review` (spaced review), the scheduling in `memory`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from bot.content import Course, Option, Question, Step, Verdict
@@ -272,3 +272,24 @@ class Turn:
     ratings: tuple[Rating, ...] = ()
     pause_lesson: Position | None = None
     """Keep this lesson position aside while reviews run (dropped when they end)."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A learner's pace, deadline and reminders. Times are the learner's local wall time."""
+
+    zone: str | None = None
+    goal: str | None = None
+    remind_at: str | None = None
+    """"HH:MM" local."""
+    deadline: date | None = None
+    course_id: str | None = None
+    paused: bool = False
+    awaiting: str | None = None
+    """What typed text is expected next: "zone", "time" or "deadline"."""
+    last_sent_on: date | None = None
+    """The local date of the last reminder, so a day never gets two."""
+    plan: str | None = None
+    """The deadline plan as made (JSON), to tell later how far behind it the learner is."""
+    plan_made_on: date | None = None
+    done_at_plan: int = 0

@@ -42,6 +42,7 @@ class LearnerMap:
     upcoming: tuple[tuple[str, datetime], ...]
     """The next ideas to come back, by name, with when."""
     now: datetime
+    streak: int = 0
 
 
 def course_map(course: Course, position: Position | None, history: History) -> CourseMap:
@@ -49,7 +50,11 @@ def course_map(course: Course, position: Position | None, history: History) -> C
 
 
 def learner_map(
-    maps: list[CourseMap], cards: tuple[CardInfo, ...], now: datetime, shown: int = 3
+    maps: list[CourseMap],
+    cards: tuple[CardInfo, ...],
+    now: datetime,
+    shown: int = 3,
+    streak: int = 0,
 ) -> LearnerMap:
     """Only the courses the learner has started, with what is due now and the next few ideas
     to come back (an idea's question and check share one line, at the sooner date)."""
@@ -66,7 +71,7 @@ def learner_map(
         key = card.key
         name = names.get((key.course_id, key.step, key.question_id), key.question_id)
         soonest.setdefault(name, card.due)
-    return LearnerMap(started, due_now, tuple(soonest.items())[:shown], now)
+    return LearnerMap(started, due_now, tuple(soonest.items())[:shown], now, streak)
 
 
 def _ideas(course: Course, history: History) -> tuple[Idea, ...]:

@@ -58,6 +58,9 @@ COMMANDS = (
     ("continue", "Pick up exactly where you left off"),
     ("progress", "Your map: what connected, what's shaky, what's due"),
     ("review", "Run the reviews that are due"),
+    ("pace", "Your daily goal and reminder time"),
+    ("deadline", "A target date and a plan to get there"),
+    ("stop", "Pause reminders"),
     ("courses", "All courses"),
     ("help", "What I can do"),
 )
@@ -402,6 +405,8 @@ def progress(learner_map: LearnerMap, library: Library) -> Message:
             course_buttons(library),
         )
     lines = ["🗺 <b>Your map</b>"]
+    if learner_map.streak:
+        lines.append(f"🔥 {learner_map.streak}-day streak")
     for course_map in learner_map.courses:
         lines += ["", f"<b>{esc(course_map.course.title)}</b>"]
         lines.append(

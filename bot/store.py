@@ -8,8 +8,8 @@ inside, before anything is sent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import sqlite_utils
@@ -26,6 +26,7 @@ from bot.model import (
     Phase,
     Position,
     Rating,
+    Schedule,
     Target,
     Turn,
 )
@@ -112,6 +113,30 @@ def _adaptive(db: sqlite_utils.Database) -> None:
         pk=("user_id", "chat_id", "card_id"),
     )
     db["cards"].create_index(["user_id", "chat_id", "due"])
+
+
+@migrations(name="0003_schedules")
+def _schedules(db: sqlite_utils.Database) -> None:
+    """Pace, deadline and reminders: the truth the reminder jobs are rebuilt from."""
+    db["schedules"].create(
+        {
+            "user_id": int,
+            "chat_id": int,
+            "zone": str,
+            "goal": str,
+            "remind_at": str,
+            "deadline": str,
+            "course_id": str,
+            "paused": int,
+            "awaiting": str,
+            "last_sent_on": str,
+            "plan": str,
+            "plan_made_on": str,
+            "done_at_plan": int,
+            "updated_at": str,
+        },
+        pk=("user_id", "chat_id"),
+    )
 
 
 @dataclass(frozen=True)
@@ -344,6 +369,51 @@ class Store:
             pk=("user_id", "chat_id", "card_id"),
         )
 
+    def schedule(self, learner: Learner) -> Schedule:
+        rows = list(
+            self.db["schedules"].rows_where(
+                "user_id = ? and chat_id = ?", [learner.user_id, learner.chat_id]
+            )
+        )
+        return _schedule(rows[0]) if rows else Schedule()
+
+    def save_schedule(self, learner: Learner, schedule: Schedule, now: datetime) -> None:
+        row = {
+            "user_id": learner.user_id,
+            "chat_id": learner.chat_id,
+            **{k: _plain(v) for k, v in asdict(schedule).items()},
+            "updated_at": _stamp(now),
+        }
+        with self.db.atomic():
+            self.db["schedules"].upsert(row, pk=("user_id", "chat_id"))
+
+    def reminder_schedules(self) -> list[tuple[Learner, Schedule]]:
+        """Learners who asked for reminders, have not paused them, and have not blocked us."""
+        rows = self.db.query(
+            """
+            select s.* from schedules s left join chats c on c.chat_id = s.chat_id
+            where s.remind_at is not null and s.zone is not null and not s.paused
+              and coalesce(c.active, 1)
+            """
+        )
+        return [(Learner(r["user_id"], r["chat_id"]), _schedule(r)) for r in rows]
+
+    def finished_steps(self, learner: Learner, course_id: str) -> frozenset[int]:
+        return self.history(learner, course_id).finished_steps
+
+    def activity(self, learner: Learner) -> list[datetime]:
+        """When the learner finished a step or answered a review: what a streak counts."""
+        args = [learner.user_id, learner.chat_id]
+        finished = self.db.query(
+            "select finished_at as at from completions where user_id = ? and chat_id = ?", args
+        )
+        reviewed = self.db.query(
+            "select answered_at as at from answers where user_id = ? and chat_id = ? "
+            "and reviewing = 1",
+            args,
+        )
+        return [datetime.fromisoformat(r["at"]) for r in [*finished, *reviewed]]
+
     def mark_chat_inactive(self, chat_id: int, now: datetime) -> None:
         """The learner blocked the bot: stop writing to them until they write to us."""
         with self.db.atomic():
@@ -353,6 +423,33 @@ class Store:
         self.db["chats"].upsert(
             {"chat_id": chat_id, "active": int(active), "updated_at": stamp}, pk="chat_id"
         )
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _schedule(row: dict) -> Schedule:
+    def day(text: str | None) -> date | None:
+        return date.fromisoformat(text) if text else None
+
+    return Schedule(
+        zone=row["zone"],
+        goal=row["goal"],
+        remind_at=row["remind_at"],
+        deadline=day(row["deadline"]),
+        course_id=row["course_id"],
+        paused=bool(row["paused"]),
+        awaiting=row["awaiting"],
+        last_sent_on=day(row["last_sent_on"]),
+        plan=row["plan"],
+        plan_made_on=day(row["plan_made_on"]),
+        done_at_plan=row["done_at_plan"] or 0,
+    )
 
 
 def _stamp(moment: datetime) -> str:

@@ -28,6 +28,9 @@ async def test_start_greets_and_offers_the_courses(tg: FakeTelegram, bot: Runnin
         "continue",
         "progress",
         "review",
+        "pace",
+        "deadline",
+        "stop",
         "courses",
         "help",
     ]

@@ -20,6 +20,7 @@ def test_a_fresh_database_has_its_schema_and_wal(fresh_store: Store) -> None:
     assert fresh_store.schema_version() == [
         "0001_learners_positions_answers",
         "0002_adaptive_tutor_and_review_cards",
+        "0003_schedules",
     ]
     assert fresh_store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -27,7 +28,7 @@ def test_a_fresh_database_has_its_schema_and_wal(fresh_store: Store) -> None:
 def test_migrations_apply_once(tmp_path: Path) -> None:
     Store.open(tmp_path / "t.db").close()
     store = Store.open(tmp_path / "t.db")
-    assert len(store.schema_version()) == 2
+    assert len(store.schema_version()) == 3
     store.close()
 
 
