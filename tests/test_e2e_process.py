@@ -112,7 +112,7 @@ def test_kill_9_mid_lesson_loses_nothing_and_sigterm_stops_cleanly(tmp_path: Pat
                 for line in resumed.text.splitlines()
                 if line.endswith("Against the gradient (the opposite direction)")
             )
-            tap(tg, right, "✅ Exactly")
+            tap(tg, right, "That's it — the second angle did it.")
             tap(tg, "Next question", "Question 2 of 3")
         finally:
             started = time.monotonic()
