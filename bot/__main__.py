@@ -100,6 +100,7 @@ def run(config: Config) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per heartbeat is noise
     try:
         library = load_checked(config.content_dir)
     except ContentError as exc:

@@ -115,11 +115,11 @@ async def send_reminder(application: Application, learner: Learner) -> None:
     planned = _planned(schedule)
     if planned is not None:
         day = next((d for d in planned.days if d.day == today), None)
-        wanted = [n for n in (day.steps if day else ()) if n not in finished]
-        steps = [s for s in remaining if s.number in wanted] or remaining[: len(wanted)]
         done_since = len(finished) - schedule.done_at_plan
         made_on = schedule.plan_made_on or today
         behind = plan.behind(planned, made_on, done_since, today)
+        # Today's share of the plan, always from the next unfinished step on.
+        steps = remaining[: max(len(day.steps) if day else 0, 1 if behind else 0)]
     else:
         steps = remaining[: goal.steps_on(today)]
         behind = 0

@@ -167,3 +167,67 @@ async def test_stopped_and_blocked_learners_get_no_reminders(
         assert not any("Today's plan" in t for t in ada.texts() + bobby.texts())
         queued = [j.name for j in bot.application.job_queue.jobs()]
         assert not [name for name in queued if name.startswith("remind:")]
+
+
+async def test_a_reminder_says_how_far_behind_plan_and_the_streak(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    from bot import plan
+
+    clock = Clock(MORNING + timedelta(hours=6))  # 21:30 local, after a missed 20:00
+    made_on = date(2026, 11, 22)
+    planned = plan.plan([1, 2, 3, 4], 0, made_on, plan.Goal.ONE_A_DAY, date(2026, 11, 25))
+    schedule = Schedule(
+        "UTC+05:30",
+        "1-a-day",
+        "20:00",
+        deadline=date(2026, 11, 25),
+        course_id="neural-networks",
+        plan=plan.to_json(planned),
+        plan_made_on=made_on,
+    )
+    db = tmp_path / "t.db"
+    async with running_bot(tg, db, clock=clock) as bot:
+        ada = Learner(tg, bot, ADA)
+        await ada.says("/start")
+        bot.store.save_schedule(ME, schedule, clock())
+    async with running_bot(tg, db, clock=clock) as bot:
+        ada.bot = bot
+        message = await tg.wait_for_message_async(ADA, "Today's plan", timeout=5)
+        assert "You're 2 steps behind plan" in message.text
+        assert "Step 1 · The forward pass" in message.text
+
+
+async def test_reminders_stop_with_a_wrap_up_after_the_deadline(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    clock = Clock(MORNING + timedelta(hours=6))
+    db = tmp_path / "t.db"
+    async with running_bot(tg, db, clock=clock) as bot:
+        ada = Learner(tg, bot, ADA)
+        await ada.says("/start")
+        passed = Schedule("UTC+05:30", "1-a-day", "20:00", deadline=date(2026, 11, 23))
+        bot.store.save_schedule(ME, passed, clock())
+    async with running_bot(tg, db, clock=clock) as bot:
+        ada.bot = bot
+        message = await tg.wait_for_message_async(ADA, "has passed", timeout=5)
+        assert message.text.startswith("🏁 Your deadline for How a neural network learns")
+        await ada.settle(quiet=0.3)
+        assert bot.store.schedule(ME).paused
+        assert not jobs(bot)
+
+
+async def test_pace_turns_stopped_reminders_back_on(tg: FakeTelegram, tmp_path: Path) -> None:
+    clock = Clock(MORNING)
+    async with running_bot(tg, tmp_path / "t.db", clock=clock) as bot:
+        ada = Learner(tg, bot, ADA)
+        await ada.says("/start")
+        bot.store.save_schedule(ME, Schedule("UTC+05:30", "1-a-day", "20:00"), clock())
+        await ada.says("/stop")
+        assert jobs(bot) == [] or all(j.removed for j in jobs(bot))
+        await ada.says("/pace")
+        await ada.taps("2 steps a day")
+        await ada.taps("18:00")
+        assert ada.last().text.startswith("✅ Done: 2 steps a day, reminders at 18:00")
+        assert not bot.store.schedule(ME).paused
+        assert [j for j in jobs(bot) if not j.removed]
