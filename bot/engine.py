@@ -115,6 +115,8 @@ def resume(course: Course, current: Position, history: History) -> Turn:
         return _start(course, course.steps[0], current)
     if current.phase is Phase.ASKING:
         return Turn(current, (ask(course, step, current),))
+    if current.phase is Phase.FINISHED and current.reviewing:
+        return Turn(current, (Note("all_reviewed"),))
     if current.phase is Phase.FINISHED:
         return Turn(current, (_hand_off(course, step, history),))
     question = target_question(step, current)
@@ -201,12 +203,11 @@ def _judge_question(
         again = replace(p, seq=seq, attempt=2, another_way_shown=q.another_way is not None)
         angle: tuple[Say, ...] = (AnotherWay(q),) if q.another_way else ()
         return Turn(again, (*angle, Note("try_again"), ask(course, step, again)))
-    return _repair(course, step, p, q, history)
+    return _repair(course, step, p, q)
 
 
-def _repair(course: Course, step: Step, p: Position, q: Question, history: History) -> Turn:
+def _repair(course: Course, step: Step, p: Position, q: Question) -> Turn:
     """Missed twice: name what seems to trip the learner, re-explain, then check."""
-    del history  # the repair rests on the content; kept for a future look at past misses
     seq = p.seq + 1
     rating = Rating(_card(course, step, p, Target.QUESTION), Grade.AGAIN)
     if p.reviewing:
@@ -251,7 +252,7 @@ def _other_angle(step: Step, concept: str | None) -> str | None:
 def _judge_check(
     course: Course, step: Step, p: Position, q: Question, verdict: Verdict, history: History
 ) -> Turn:
-    del q, history
+    del q, history  # the same shape as _judge_question, so `answer` can pick either
     seq = p.seq + 1
     card = _card(course, step, p, Target.CHECK)
     if verdict.is_right:

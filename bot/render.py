@@ -211,6 +211,7 @@ NOTES = {
     "skipped": "Skipped for now — this idea is marked for review.",
     "see_again": "No problem — this one will come back in a review soon.",
     "review_intro": "🔁 Review time: {text} due. One at a time, options shuffled.",
+    "all_reviewed": "✅ You're all caught up on reviews. /courses to go on learning.",
 }
 
 

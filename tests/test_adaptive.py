@@ -247,3 +247,13 @@ def test_the_whole_map_fits_one_message(library: Library) -> None:
     assert render.visible_length(message.text) <= render.MAX_TEXT
     assert "🟡 step against gradient" in message.text
     assert "🔁 " in message.text and message.buttons[0][0].label == "Review now"
+
+
+def test_continue_after_the_last_review_says_all_caught_up(library: Library) -> None:
+    started = review.start(library, None, due(WHICH_WAY), None)
+    answered = tap(library, started, "b")
+    p = answered.position
+    done = review.next_card(library, p, p.seq, (), None, None, NOW)
+    assert isinstance(done, Turn) and done.position.phase is Phase.FINISHED
+    again = engine.resume(library.course(COURSE), done.position, History())
+    assert again.say == (Note("all_reviewed"),)
