@@ -135,6 +135,8 @@ class CourseInfo(_Model):
     misconceptions: list[Misconception] = []
     order: int = 100
     """Where the course stands in the menu: lower first, then by id."""
+    concepts: dict[Slug, Text] = {}
+    """How each concept is named to a learner (in /progress); a slug reads as words otherwise."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,10 @@ class Course:
     steps: tuple[Step, ...]
     misconceptions: tuple[Misconception, ...] = ()
     order: int = 100
+    concepts: tuple[tuple[str, str], ...] = ()
+
+    def concept_title(self, concept: str) -> str:
+        return dict(self.concepts).get(concept) or concept.replace("-", " ")
 
     @property
     def total_steps(self) -> int:
@@ -256,7 +262,13 @@ def _load_course(folder: Path, problems: list[Problem]) -> Course | None:
         return None
     problems.extend(_reference_problems(info_path, info, loaded))
     return Course(
-        info.id, info.title, info.description, tuple(steps), tuple(info.misconceptions), info.order
+        info.id,
+        info.title,
+        info.description,
+        tuple(steps),
+        tuple(info.misconceptions),
+        info.order,
+        tuple(info.concepts.items()),
     )
 
 
@@ -266,6 +278,13 @@ def _reference_problems(
     """Misconceptions named on options exist, and each names a step that exists."""
     numbers = {step.number for _, step in loaded if step is not None}
     known = {m.id for m in info.misconceptions}
+    for path, step in loaded:
+        assert step is not None
+        for q, question in enumerate(step.questions):
+            if info.concepts and question.concept and question.concept not in info.concepts:
+                line = _line_of(path, f"concept: {question.concept}")
+                message = f"'{question.concept}' is not in course.yaml concepts"
+                yield Problem(path, line, f"questions[{q}].concept", message)
     for i, m in enumerate(info.misconceptions):
         if m.repaired_by_step not in numbers:
             field = f"misconceptions[{i}].repaired_by_step"

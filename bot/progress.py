@@ -61,7 +61,7 @@ def learner_map(
     started = tuple(m for m in maps if any(i.grip is not Grip.NOT_YET for i in m.ideas))
     due_now = sum(c.due <= now for c in cards)
     names = {
-        (m.course.id, s.number, q.id): q.concept or q.id
+        (m.course.id, s.number, q.id): m.course.concept_title(q.concept or q.id)
         for m in maps
         for s in m.course.steps
         for q in s.questions

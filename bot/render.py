@@ -415,7 +415,7 @@ def progress(learner_map: LearnerMap, library: Library) -> Message:
         )
         for idea in course_map.ideas:
             star = " · first time ✨" if idea.first_time else ""
-            name = esc(idea.concept.replace("-", " "))
+            name = esc(course_map.course.concept_title(idea.concept))
             lines.append(f"{GRIP_MARK[idea.grip.value]} {name}{star}")
     lines += ["", "✅ connected  🟡 shaky  ⬜ not yet"]
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -424,7 +424,7 @@ def progress(learner_map: LearnerMap, library: Library) -> Message:
         lines += ["", f"🔁 {ideas} due for review now — /review"]
         buttons = ((Button("Review now", callbacks.encode(callbacks.Review())),),)
     for name, due in learner_map.upcoming:
-        lines.append(f"🗓 {esc(name.replace('-', ' '))}: {when(due, learner_map.now)}")
+        lines.append(f"🗓 {esc(name)}: {when(due, learner_map.now)}")
     return Message("\n".join(lines), buttons)
 
 

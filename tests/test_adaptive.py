@@ -245,7 +245,7 @@ def test_the_whole_map_fits_one_message(library: Library) -> None:
     message = render.progress(overview, library)
     assert len(overview.courses) == len(library.courses)
     assert render.visible_length(message.text) <= render.MAX_TEXT
-    assert "🟡 step against gradient" in message.text
+    assert "🟡 stepping against the gradient" in message.text
     assert "🔁 " in message.text and message.buttons[0][0].label == "Review now"
 
 

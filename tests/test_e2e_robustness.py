@@ -174,8 +174,8 @@ async def test_reviews_and_the_map_survive_a_restart(tg: FakeTelegram, tmp_path:
         await ada.taps("B")
         await ada.says("/progress")
         before = ada.last().text
-        assert "✅ step against gradient · first time ✨" in before
-        assert "🗓 step against gradient: in 2 days" in before
+        assert "✅ stepping against the gradient · first time ✨" in before
+        assert "🗓 stepping against the gradient: in 2 days" in before
     async with running_bot(tg, db, clock=lambda: clock[0]) as second:
         ada.bot = second
         await ada.says("/progress")
