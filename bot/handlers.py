@@ -154,14 +154,18 @@ def _decide(tutor: Tutor, learner: Learner, action: callbacks.Action) -> Turn | 
     """Gather what the engine needs for a lesson tap, and let it decide."""
     library, store, now = tutor.library, tutor.store, tutor.clock()
     position = store.position(learner)
-    history = store.history(learner, position.course_id) if position else engine.History()
+
+    def history() -> engine.History:
+        """Read only for the taps that need it: it is every answer in the course."""
+        return store.history(learner, position.course_id) if position else engine.History()
+
     match action:
         case callbacks.OpenStep(course_id, step):
             course = library.course(course_id)
             return engine.open_step(course, step, position) if course else Refusal.UNKNOWN
         case callbacks.Answer(seq, course_id, step, question, option_id):
             return engine.answer(
-                library, position, seq, course_id, step, question, option_id, now, history
+                library, position, seq, course_id, step, question, option_id, now, history()
             )
         case callbacks.Next(seq) if position is not None and position.reviewing:
             due = store.due(learner, now)
@@ -171,7 +175,7 @@ def _decide(tutor: Tutor, learner: Learner, action: callbacks.Action) -> Turn | 
             )
         case callbacks.Next(seq):
             due = len(store.due(learner, now))
-            return engine.move_on(library, position, seq, history, now, due)
+            return engine.move_on(library, position, seq, history(), now, due)
         case callbacks.AnotherWay(seq):
             return engine.show_another_way(library, position, seq)
         case callbacks.TryAgain(seq):
@@ -193,8 +197,7 @@ async def _carry_out(
             log.warning("tap %r from user %s names nothing live", query.data, learner.user_id)
         await _refuse(tutor, learner, query, decision)
         return
-    if decision.position != tutor.store.position(learner) or decision.answer:
-        tutor.store.save_turn(learner, decision, tutor.clock())
+    tutor.store.save_turn(learner, decision, tutor.clock())  # before anything is sent
     await tutor.outbox.answer(query.id)
     await _settle_tapped_message(tutor, learner, query, decision, action)
     await tutor.outbox.send(learner.chat_id, render.lesson(decision.say))
