@@ -11,9 +11,11 @@ Read this module as the spec of what Telegram refuses. Where the fake is deliber
 than Telegram (unknown parameters, a bare ``&`` or ``>`` in HTML, tags nested where Telegram
 silently drops formatting) it says so: those are bot bugs even when Telegram forgives them.
 
-Method and parameter names come from the Bot API reference ``api.json`` (plus
-``legacy_params.json``), looked up in ``$TELEGRAM_SPEC_DIR``, ``tests/telegram/`` or
-``/work/shared/telegram/``.
+Method and parameter names, types and required flags come from ``telegram/bot_api.json`` beside
+this module: a trimmed copy of the Bot API 10.1 reference holding only the methods the fake
+answers (those in ``HANDLERS``, ``getUpdates``, and a few real ones it accepts and records in
+``unimplemented``). Any other method answers 404 as an unknown one does, even a real one: add it
+to that file, copied from the reference, before a test or the bot uses it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ import contextlib
 import functools
 import itertools
 import json
-import os
 import re
 import socket
 import threading
@@ -94,31 +95,17 @@ class Param(NamedTuple):
     required: bool
 
 
-def _spec_dir() -> Path:
-    """The Bot API reference in ../shared/telegram beside the project (as in CI)."""
-    shared = Path(__file__).resolve().parents[2] / "shared" / "telegram"
-    for candidate in [os.environ.get("TELEGRAM_SPEC_DIR", ""), shared]:
-        if candidate and (Path(candidate) / "api.json").is_file():
-            return Path(candidate)
-    raise FileNotFoundError(f"api.json not found in {shared}; set TELEGRAM_SPEC_DIR")
+SPEC_FILE = Path(__file__).resolve().parent / "telegram" / "bot_api.json"
 
 
 @functools.cache
 def load_spec() -> dict[str, tuple[str, dict[str, Param]]]:
     """Map lower-cased method name → (canonical name, parameters); Telegram ignores case."""
-    directory = _spec_dir()
-    api = json.loads((directory / "api.json").read_text())
-    legacy_file = directory / "legacy_params.json"
-    legacy = json.loads(legacy_file.read_text())["methods"] if legacy_file.is_file() else {}
-    spec = {}
-    for name, method in api["methods"].items():
-        params = {
-            f["name"]: Param(tuple(f["types"]), f["required"]) for f in method.get("fields", [])
-        }
-        for pname, types in legacy.get(name, {}).items():
-            params.setdefault(pname, Param(tuple(types), False))
-        spec[name.lower()] = (name, params)
-    return spec
+    methods = json.loads(SPEC_FILE.read_text(encoding="utf-8"))["methods"]
+    return {
+        name.lower(): (name, {p: Param(tuple(f["types"]), f["required"]) for p, f in ps.items()})
+        for name, ps in methods.items()
+    }
 
 
 def decode_value(name: str, types: tuple[str, ...], raw: Any) -> Any:
