@@ -13,7 +13,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.config import Config, ConfigError
 from bot.content import ContentError
-from bot.validate import load_checked
+from bot.content.checks import load_checked
 
 log = logging.getLogger("bot")
 
@@ -67,7 +67,7 @@ def validate(root: Path) -> int:
 
 
 def health(config: Config) -> int:
-    from bot.app import heartbeat_path
+    from bot.telegram.app import heartbeat_path
 
     path = heartbeat_path(config)
     try:
@@ -83,7 +83,7 @@ def health(config: Config) -> int:
 
 
 def play_course(content: Path, course: str, step: int | None, db: Path | None) -> int:
-    from bot import play
+    from bot import terminal
 
     try:
         library = load_checked(content)
@@ -91,7 +91,7 @@ def play_course(content: Path, course: str, step: int | None, db: Path | None) -
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 2
-    return play.run(library, course, step, db, sys.stdin, sys.stdout)
+    return terminal.run(library, course, step, db, sys.stdin, sys.stdout)
 
 
 def run(config: Config) -> int:
@@ -109,8 +109,8 @@ def run(config: Config) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 2
 
-    from bot.app import build_application  # Telegram is imported only when the bot runs.
     from bot.store import Store
+    from bot.telegram.app import ALLOWED_UPDATES, build_application  # Telegram only to run
 
     store = Store.open(config.db_path)
     application = build_application(config, library, store)
@@ -119,7 +119,7 @@ def run(config: Config) -> int:
     try:
         application.run_polling(
             timeout=config.poll_timeout,
-            allowed_updates=["message", "callback_query"],
+            allowed_updates=ALLOWED_UPDATES,
             close_loop=False,
         )
     except InvalidToken:

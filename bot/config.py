@@ -28,6 +28,8 @@ class Config:
     """Seconds a getUpdates long poll waits for news; Telegram allows up to 50."""
     chat_pace: float = 1.0
     """Seconds per message in one private chat, after a short burst (Telegram: about 1/s)."""
+    reminder_sweep: float = 60.0
+    """Seconds between sweeps for due reminders: reminders come within this of their time."""
 
     @property
     def base_url(self) -> str:

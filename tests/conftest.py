@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.content import Library
+from bot.content.checks import load_checked
 from bot.store import Store
-from bot.validate import load_checked
 from tests.seed import Seed, read_seed
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from telegram.ext import Application
 
-from bot.app import build_application, utc_now
 from bot.config import Config
-from bot.ordering import PerChatOrder
+from bot.content.checks import load_checked
 from bot.store import Store
-from bot.validate import load_checked
+from bot.telegram.app import ALLOWED_UPDATES, build_application, utc_now
+from bot.telegram.ordering import PerChatOrder
+from bot.tutor import Tutor
 from tests.conftest import CONTENT
 from tests.fake_telegram import FakeTelegram, Message
 
@@ -27,6 +28,10 @@ class RunningBot:
     application: Application
     store: Store
     errors: list[BaseException] = field(default_factory=list)
+
+    @property
+    def tutor(self) -> Tutor:
+        return self.application.bot_data["tutor"]
 
     @property
     def processor(self) -> PerChatOrder:
@@ -43,6 +48,7 @@ def config_for(tg: FakeTelegram, db_path: Path) -> Config:
         content_dir=CONTENT,
         poll_timeout=1,
         chat_pace=0.01,  # scripted learners tap far faster than people; the pacing has its own test
+        reminder_sweep=0.1,  # tests move the clock past a reminder and wait a moment, not a minute
     )
 
 
@@ -68,7 +74,7 @@ async def running_bot(
         await application.start()
         assert application.updater is not None
         await application.updater.start_polling(
-            timeout=config.poll_timeout, allowed_updates=["message", "callback_query"]
+            timeout=config.poll_timeout, allowed_updates=ALLOWED_UPDATES
         )
         try:
             yield bot
@@ -76,6 +82,7 @@ async def running_bot(
             await application.updater.stop()
             await application.stop()
     store.close()
+    assert errors == [], errors  # a test that causes one on purpose clears it
 
 
 class Learner:

@@ -6,23 +6,19 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from bot import engine, memory, review
 from bot.content import Library, Verdict
-from bot.model import (
+from bot.core import lesson as engine
+from bot.core import memory, review
+from bot.core.model import CardInfo, CardKey, Grade, History, Phase, Rating, Target
+from bot.core.say import (
     Ask,
-    CardInfo,
-    CardKey,
     CheckMissed,
     Feedback,
-    Grade,
-    History,
     MoveOn,
     Note,
-    Phase,
-    Rating,
     Repair,
+    ReviewNudge,
     ReviewsDone,
-    Target,
     Turn,
 )
 from tests.conftest import NOW
@@ -220,12 +216,14 @@ def test_the_end_of_a_step_nudges_when_reviews_are_due(library: Library) -> None
         moved = engine.move_on(library, turn.position, turn.position.seq, History(), NOW, 3)
         assert isinstance(moved, Turn)
         turn = moved
-    assert turn.say[-1] == engine.ReviewNudge(3)
+    assert turn.say[-1] == ReviewNudge(3)
 
 
 def test_the_whole_map_fits_one_message(library: Library) -> None:
-    from bot import progress, render
-    from bot.model import AnswerRecord
+    from bot.core import progress
+    from bot.core.model import AnswerRecord
+    from bot.views import menus as render
+    from bot.views.message import MAX_TEXT, visible_length
 
     maps = []
     cards = []
@@ -244,7 +242,7 @@ def test_the_whole_map_fits_one_message(library: Library) -> None:
     overview = progress.learner_map(maps, tuple(cards), NOW)
     message = render.progress(overview, library)
     assert len(overview.courses) == len(library.courses)
-    assert render.visible_length(message.text) <= render.MAX_TEXT
+    assert visible_length(message.text) <= MAX_TEXT
     assert "🟡 stepping against the gradient" in message.text
     assert "🔁 " in message.text and message.buttons[0][0].label == "Review now"
 

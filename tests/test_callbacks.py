@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot import callbacks
-from bot.callbacks import AnotherWay, Answer, Courses, Next, OpenCourse, OpenStep
 from bot.content import Library
+from bot.views import callbacks
+from bot.views.callbacks import AnotherWay, Answer, Courses, Next, OpenCourse, OpenStep
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from telegram.error import BadRequest, NetworkError, TimedOut
 
-from bot.delivery import RetryingRateLimiter
+from bot.telegram.delivery import RetryingRateLimiter
 
 
 class Flaky:

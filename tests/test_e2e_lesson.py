@@ -134,7 +134,7 @@ async def test_still_fuzzy_after_two_angles_is_repaired_checked_and_moves_on(
     assert intro.text.startswith("Now a quick check")
     assert check.text.startswith("🔎 Quick check")
     assert ada.buttons(check)[-1] == "Skip for now"
-    question = bot.application.bot_data["tutor"].library.course("neural-networks").step(4)
+    question = bot.tutor.library.course("neural-networks").step(4)
     right = next(o for o in question.questions[0].check.options if o.verdict.is_right)
     await choose(ada, right.id)
     assert ada.last().text == "Got it — that's the idea. On we go."

@@ -1,14 +1,17 @@
 """At your pace or against your deadline, in Telegram: /pace and /deadline with buttons and typed
-input, reminders from the JobQueue at the learner's local time, rebuilt after a restart."""
+input, and reminders at the learner's local time from the sweep over `next_remind_at`, with a
+controlled clock. Every test ends with no error recorded (`running_bot` checks)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bot import reminders
-from bot.model import Schedule
-from bot.store import Learner as StoreLearner
+from bot.core import plan
+from bot.core.model import Learner as StoreLearner
+from bot.core.model import Refusal, Schedule
+from bot.views import lesson as lesson_views
 from tests.fake_telegram import FakeTelegram
 from tests.harness import Learner, RunningBot, running_bot
 
@@ -16,6 +19,8 @@ ADA = 1001
 ME = StoreLearner(ADA, ADA)
 # Tuesday 24 Nov 2026, 10:00 UTC = 15:30 in UTC+5:30
 MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+EIGHT_PM_LOCAL = datetime(2026, 11, 24, 14, 30, tzinfo=UTC)  # 20:00 in UTC+5:30
+EVENING = Schedule(zone="UTC+05:30", goal="1-a-day", remind_at="20:00")
 
 
 class Clock:
@@ -26,9 +31,25 @@ class Clock:
         return self.now
 
 
-def jobs(bot: RunningBot) -> list:
-    assert bot.application.job_queue is not None
-    return bot.application.job_queue.get_jobs_by_name(reminders.job_name(ME))
+def next_reminder(bot: RunningBot, learner: StoreLearner = ME) -> datetime | None:
+    return bot.store.schedules.next_remind_at(learner)
+
+
+def set_schedule(
+    bot: RunningBot, schedule: Schedule, now: datetime, who: StoreLearner = ME
+) -> None:
+    """As the service saves a schedule: with the moment of its next reminder."""
+    bot.tutor.pace.save(who, schedule, now)
+
+
+async def sweeps(learner: Learner, seconds: float = 0.4) -> None:
+    """Let the reminder sweep (every 0.1 s in tests) run a few times, then settle."""
+    await asyncio.sleep(seconds)
+    await learner.settle(quiet=0.2)
+
+
+def reminders_in(learner: Learner) -> int:
+    return sum("Today's plan" in t for t in learner.texts())
 
 
 async def test_pace_asks_the_zone_once_then_goal_and_time(tg: FakeTelegram, tmp_path: Path) -> None:
@@ -47,15 +68,11 @@ async def test_pace_asks_the_zone_once_then_goal_and_time(tg: FakeTelegram, tmp_
         assert ada.last().text.startswith("I couldn't read that as a time.")
         await ada.says("20:00")
         assert ada.last().text.startswith("✅ Done: 1 step a day, reminders at 20:00 (UTC+05:30)")
-        saved = bot.store.schedule(ME)
+        saved = bot.store.schedules.get(ME)
         assert (saved.zone, saved.goal, saved.remind_at) == ("UTC+05:30", "1-a-day", "20:00")
-        (job,) = jobs(bot)
-        # 20:00 in UTC+5:30 is 14:30 UTC: 4.5 hours after the controlled clock's 10:00 UTC
-        due_in = (job.next_t - datetime.now(UTC)).total_seconds()
-        assert abs(due_in - 4.5 * 3600) < 5
+        assert next_reminder(bot) == EIGHT_PM_LOCAL
         await ada.says("/pace")  # the zone is not asked again
         assert ada.last().text.startswith("Time zone: UTC+05:30.")
-        assert bot.errors == []
 
 
 async def test_a_zone_can_be_typed_by_name(tg: FakeTelegram, bot: RunningBot) -> None:
@@ -75,15 +92,14 @@ async def test_a_deadline_gives_a_plan_day_by_day(tg: FakeTelegram, tmp_path: Pa
         assert text.startswith("📅 Your plan to finish How a neural network learns by Tue 1 Dec:")
         assert "• Today — Step 1" in text and "Step 4" in text
         assert ada.last().text == "Want a reminder on the planned days? /pace sets the time."
-        assert bot.store.schedule(ME).deadline == date(2026, 12, 1)
+        assert bot.store.schedules.get(ME).deadline == date(2026, 12, 1)
         await ada.says("/deadline")
         await ada.taps("Type a date…")
         await ada.says("the day after never")
         assert ada.last().text.startswith("I couldn't read that as a date")
         await ada.says("/deadline off")
         assert ada.last().text.startswith("Deadline removed.")
-        assert bot.store.schedule(ME).deadline is None
-        assert bot.errors == []
+        assert bot.store.schedules.get(ME).deadline is None
 
 
 async def test_a_deadline_too_close_gets_an_honest_realistic_plan(
@@ -98,30 +114,49 @@ async def test_a_deadline_too_close_gets_an_honest_realistic_plan(
         assert ada.buttons(plan_message) == ["Use Wed 25 Nov instead"]
         await ada.taps("Use Wed 25 Nov instead", plan_message)
         assert ada.messages()[-2].text.startswith("📅 Your plan to finish")
-        assert bot.store.schedule(ME).deadline == date(2026, 11, 25)
+        assert bot.store.schedules.get(ME).deadline == date(2026, 11, 25)
+
+
+async def test_a_far_deadline_is_refused_typed_or_forged(tg: FakeTelegram, tmp_path: Path) -> None:
+    clock = Clock(MORNING)
+    async with running_bot(tg, tmp_path / "t.db", clock=clock) as bot:
+        ada = Learner(tg, bot, ADA)
+        await ada.says("/deadline 9999-12-31")
+        assert ada.last().text.startswith("That's more than a year away")
+        await ada.says("in 9999 weeks")  # still waiting for a date
+        assert ada.last().text.startswith("That's more than a year away")
+        before = bot.store.schedules.get(ME)
+        assert before.deadline is None
+        unknown = lesson_views.REFUSAL_NOTICE[Refusal.UNKNOWN]
+        for forged in ("p:d:99991231", "p:d:²", "p:d:9999", "p:z:²", "p:t:99", "p:k:nope"):
+            await ada.taps_data(ada.last(), forged, forge=True)
+            assert tg.callback_answers[-1].text == unknown, forged
+        assert bot.store.schedules.get(ME) == before
+        await ada.says("in 3 weeks")  # a date within the year is planned as usual
+        assert ada.messages()[-2].text.startswith("📅 Your plan to finish")
 
 
 async def test_a_reminder_arrives_at_the_local_time_with_todays_work(
     tg: FakeTelegram, tmp_path: Path
 ) -> None:
-    # 20:00 in UTC+5:30 is 14:30 UTC; the clock stands two seconds before it.
-    clock = Clock(datetime(2026, 11, 24, 14, 29, 58, tzinfo=UTC))
+    clock = Clock(EIGHT_PM_LOCAL - timedelta(seconds=2))
     async with running_bot(tg, tmp_path / "t.db", clock=clock) as bot:
         ada = Learner(tg, bot, ADA)
         await ada.says("/start")
-        schedule = Schedule(zone="UTC+05:30", goal="1-a-day", remind_at="20:00")
-        bot.store.save_schedule(ME, schedule, clock())
-        reminders.reschedule(bot.application, ME)
-        message = await tg.wait_for_message_async(ADA, "Today's plan", timeout=8)
+        set_schedule(bot, EVENING, clock())
+        await sweeps(ada)
+        assert reminders_in(ada) == 0  # not yet: two seconds early
+        clock.now = EIGHT_PM_LOCAL + timedelta(seconds=1)
+        message = await tg.wait_for_message_async(ADA, "Today's plan", timeout=5)
         assert "Step 1 · The forward pass" in message.text
         assert message.buttons[0][0][0] == "Start step 1 ➜"
-        assert bot.store.schedule(ME).last_sent_on == date(2026, 11, 24)
-        (job,) = jobs(bot)  # the next one, tomorrow
-        assert (job.next_t - datetime.now(UTC)).total_seconds() > 20 * 3600
-        assert bot.errors == []
+        await sweeps(ada)
+        assert reminders_in(ada) == 1
+        assert bot.store.schedules.get(ME).last_sent_on == date(2026, 11, 24)
+        assert next_reminder(bot) == EIGHT_PM_LOCAL + timedelta(days=1)
 
 
-async def test_jobs_are_rebuilt_after_a_restart_and_a_missed_reminder_is_sent_once(
+async def test_a_reminder_missed_while_down_is_sent_once_after_a_restart(
     tg: FakeTelegram, tmp_path: Path
 ) -> None:
     db = tmp_path / "t.db"
@@ -129,51 +164,64 @@ async def test_jobs_are_rebuilt_after_a_restart_and_a_missed_reminder_is_sent_on
     async with running_bot(tg, db, clock=clock) as bot:
         ada = Learner(tg, bot, ADA)
         await ada.says("/start")
-        bot.store.save_schedule(ME, Schedule("UTC+05:30", "1-a-day", "20:00"), clock())
-    async with running_bot(tg, db, clock=clock) as bot:  # before reminder time: a job, no message
+        set_schedule(bot, EVENING, clock())
+    async with running_bot(tg, db, clock=clock) as bot:  # before reminder time: nothing sent
         ada.bot = bot
-        assert len(jobs(bot)) == 1
-        assert not any("Today's plan" in t for t in ada.texts())
+        await sweeps(ada)
+        assert reminders_in(ada) == 0
+        assert next_reminder(bot) == EIGHT_PM_LOCAL
     clock.now = MORNING + timedelta(hours=6)  # 21:30 local: the bot was down at 20:00
     async with running_bot(tg, db, clock=clock) as bot:
         ada.bot = bot
         await tg.wait_for_message_async(ADA, "Today's plan", timeout=5)
-        await ada.settle(quiet=0.3)
+        await sweeps(ada)
     async with running_bot(tg, db, clock=clock) as bot:
         ada.bot = bot
-        await ada.settle(quiet=0.3)
-        assert sum("Today's plan" in t for t in ada.texts()) == 1  # once, not at every start
-        assert len(jobs(bot)) == 1  # tomorrow's
+        await sweeps(ada)
+        assert reminders_in(ada) == 1  # once, not at every start
+        assert next_reminder(bot) == EIGHT_PM_LOCAL + timedelta(days=1)
+
+
+async def test_a_reminder_missed_on_an_earlier_day_is_not_sent_late(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    db = tmp_path / "t.db"
+    clock = Clock(MORNING)
+    async with running_bot(tg, db, clock=clock) as bot:
+        ada = Learner(tg, bot, ADA)
+        await ada.says("/start")
+        set_schedule(bot, EVENING, clock())
+    clock.now = MORNING + timedelta(days=1)  # the bot was down over yesterday's 20:00
+    async with running_bot(tg, db, clock=clock) as bot:
+        ada.bot = bot
+        await sweeps(ada)
+        assert reminders_in(ada) == 0
+        assert next_reminder(bot) == EIGHT_PM_LOCAL + timedelta(days=1)  # today's, still to come
 
 
 async def test_stopped_and_blocked_learners_get_no_reminders(
     tg: FakeTelegram, tmp_path: Path
 ) -> None:
-    db = tmp_path / "t.db"
-    clock = Clock(MORNING + timedelta(hours=6))
+    clock = Clock(MORNING)
     bob = StoreLearner(1002, 1002)
-    async with running_bot(tg, db, clock=clock) as bot:
+    async with running_bot(tg, tmp_path / "t.db", clock=clock) as bot:
         ada, bobby = Learner(tg, bot, ADA), Learner(tg, bot, 1002, "Bob")
         await ada.says("/start")
         await bobby.says("/start")
         for learner in (ME, bob):
-            bot.store.save_schedule(learner, Schedule("UTC+05:30", "1-a-day", "20:00"), clock())
+            set_schedule(bot, EVENING, clock(), learner)
         await ada.says("/stop")
         assert ada.last().text.startswith("🔕 Reminders paused.")
-        bot.store.mark_chat_inactive(bob.chat_id, clock())
-    async with running_bot(tg, db, clock=clock) as bot:
-        ada.bot = bot
-        await ada.settle(quiet=0.3)
-        assert not any("Today's plan" in t for t in ada.texts() + bobby.texts())
-        queued = [j.name for j in bot.application.job_queue.jobs()]
-        assert not [name for name in queued if name.startswith("remind:")]
+        assert next_reminder(bot) is None
+        bot.tutor.chat_blocked(bob.chat_id)
+        clock.now = EIGHT_PM_LOCAL + timedelta(minutes=5)
+        await sweeps(ada)
+        assert reminders_in(ada) == reminders_in(bobby) == 0
 
 
 async def test_a_reminder_says_how_far_behind_plan_and_the_streak(
     tg: FakeTelegram, tmp_path: Path
 ) -> None:
-    from bot import plan
-
     clock = Clock(MORNING + timedelta(hours=6))  # 21:30 local, after a missed 20:00
     made_on = date(2026, 11, 22)
     planned = plan.plan([1, 2, 3, 4], 0, made_on, plan.Goal.ONE_A_DAY, date(2026, 11, 25))
@@ -187,10 +235,10 @@ async def test_a_reminder_says_how_far_behind_plan_and_the_streak(
         plan_made_on=made_on,
     )
     db = tmp_path / "t.db"
-    async with running_bot(tg, db, clock=clock) as bot:
+    async with running_bot(tg, db, clock=Clock(MORNING)) as bot:
         ada = Learner(tg, bot, ADA)
         await ada.says("/start")
-        bot.store.save_schedule(ME, schedule, clock())
+        set_schedule(bot, schedule, MORNING)
     async with running_bot(tg, db, clock=clock) as bot:
         ada.bot = bot
         message = await tg.wait_for_message_async(ADA, "Today's plan", timeout=5)
@@ -201,33 +249,94 @@ async def test_a_reminder_says_how_far_behind_plan_and_the_streak(
 async def test_reminders_stop_with_a_wrap_up_after_the_deadline(
     tg: FakeTelegram, tmp_path: Path
 ) -> None:
-    clock = Clock(MORNING + timedelta(hours=6))
-    db = tmp_path / "t.db"
-    async with running_bot(tg, db, clock=clock) as bot:
-        ada = Learner(tg, bot, ADA)
-        await ada.says("/start")
-        passed = Schedule("UTC+05:30", "1-a-day", "20:00", deadline=date(2026, 11, 23))
-        bot.store.save_schedule(ME, passed, clock())
-    async with running_bot(tg, db, clock=clock) as bot:
-        ada.bot = bot
-        message = await tg.wait_for_message_async(ADA, "has passed", timeout=5)
-        assert message.text.startswith("🏁 Your deadline for How a neural network learns")
-        await ada.settle(quiet=0.3)
-        assert bot.store.schedule(ME).paused
-        assert not jobs(bot)
-
-
-async def test_pace_turns_stopped_reminders_back_on(tg: FakeTelegram, tmp_path: Path) -> None:
     clock = Clock(MORNING)
     async with running_bot(tg, tmp_path / "t.db", clock=clock) as bot:
         ada = Learner(tg, bot, ADA)
         await ada.says("/start")
-        bot.store.save_schedule(ME, Schedule("UTC+05:30", "1-a-day", "20:00"), clock())
+        set_schedule(bot, EVENING, clock())
+        passed = Schedule("UTC+05:30", "1-a-day", "20:00", deadline=date(2026, 11, 23))
+        bot.store.schedules.save(ME, passed, EIGHT_PM_LOCAL, clock())
+        clock.now = MORNING + timedelta(hours=6)
+        message = await tg.wait_for_message_async(ADA, "has passed", timeout=5)
+        assert message.text.startswith("🏁 Your deadline for How a neural network learns")
+        await sweeps(ada)
+        assert bot.store.schedules.get(ME).paused
+        assert next_reminder(bot) is None
+
+
+async def test_pace_after_stop_brings_reminders_back(tg: FakeTelegram, tmp_path: Path) -> None:
+    clock = Clock(MORNING)
+    async with running_bot(tg, tmp_path / "t.db", clock=clock) as bot:
+        ada = Learner(tg, bot, ADA)
+        await ada.says("/start")
+        set_schedule(bot, EVENING, clock())
         await ada.says("/stop")
-        assert jobs(bot) == [] or all(j.removed for j in jobs(bot))
-        await ada.says("/pace")
+        assert next_reminder(bot) is None
+        await ada.says("/pace")  # reminders are on again, at the time they had
+        assert next_reminder(bot) == EIGHT_PM_LOCAL
         await ada.taps("2 steps a day")
         await ada.taps("18:00")
         assert ada.last().text.startswith("✅ Done: 2 steps a day, reminders at 18:00")
-        assert not bot.store.schedule(ME).paused
-        assert [j for j in jobs(bot) if not j.removed]
+        assert not bot.store.schedules.get(ME).paused
+        assert next_reminder(bot) == EIGHT_PM_LOCAL - timedelta(hours=2)
+        clock.now = EIGHT_PM_LOCAL
+        await tg.wait_for_message_async(ADA, "Today's plan", timeout=5)
+
+
+async def test_stop_while_a_reminder_is_being_sent_leaves_reminders_stopped(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    clock = Clock(MORNING)
+    async with running_bot(tg, tmp_path / "t.db", clock=clock) as bot:
+        ada = Learner(tg, bot, ADA)
+        await ada.says("/start")
+        set_schedule(bot, EVENING, clock())
+        tg.delay("sendMessage", 1.0, chat_id=ADA)  # Telegram is slow to take the reminder
+        clock.now = EIGHT_PM_LOCAL + timedelta(minutes=1)
+        await tg.wait_for_async(lambda t: t.calls_to("sendMessage") and reminders_in(ada) == 0, 2)
+        await asyncio.sleep(0.3)  # the sweep has taken the reminder; its send is in flight
+        tg.send_text(ADA, "/stop")
+        await tg.wait_for_message_async(ADA, "Reminders paused", timeout=8)
+        await ada.settle(quiet=0.3)
+        assert reminders_in(ada) == 1
+        assert bot.store.schedules.get(ME).paused, "the reminder in flight undid /stop"
+        assert next_reminder(bot) is None
+        clock.now = EIGHT_PM_LOCAL + timedelta(days=1, minutes=1)
+        await sweeps(ada)
+        assert reminders_in(ada) == 1
+
+
+async def test_a_send_that_fails_does_not_end_reminders(tg: FakeTelegram, tmp_path: Path) -> None:
+    clock = Clock(MORNING)
+    async with running_bot(tg, tmp_path / "t.db", clock=clock) as bot:
+        ada = Learner(tg, bot, ADA)
+        await ada.says("/start")
+        set_schedule(bot, EVENING, clock())
+        tg.fail_next("sendMessage", 400, "Bad Request: chat not found")
+        clock.now = EIGHT_PM_LOCAL + timedelta(minutes=1)
+        await sweeps(ada)
+        assert reminders_in(ada) == 0  # today's was lost with the failed call
+        assert next_reminder(bot) == EIGHT_PM_LOCAL + timedelta(days=1)
+        clock.now = EIGHT_PM_LOCAL + timedelta(days=1, minutes=1)
+        await tg.wait_for_message_async(ADA, "Today's plan", timeout=5)
+
+
+async def test_a_learner_who_unblocks_the_bot_gets_reminders_again(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    clock = Clock(MORNING)
+    async with running_bot(tg, tmp_path / "t.db", clock=clock) as bot:
+        ada = Learner(tg, bot, ADA)
+        await ada.says("/start")
+        set_schedule(bot, EVENING, clock())
+        tg.block(ADA)  # Telegram tells the bot (my_chat_member: kicked)
+        await ada.settle()
+        assert not bot.store.people.is_active(ADA)
+        clock.now = EIGHT_PM_LOCAL + timedelta(minutes=1)
+        await sweeps(ada)
+        assert reminders_in(ada) == 0
+        assert not [c for c in tg.calls_to("sendMessage") if c.status == 403]  # none attempted
+        tg.unblock(ADA)  # my_chat_member: member again
+        message = await tg.wait_for_message_async(ADA, "Today's plan", timeout=5)
+        assert "Step 1 · The forward pass" in message.text
+        assert bot.store.people.is_active(ADA)

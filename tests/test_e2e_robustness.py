@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import render
-from bot.engine import Refusal
+from bot.core.model import Learner as StoreLearner
+from bot.core.model import Refusal
+from bot.views import lesson as render
 from tests.conftest import NOW
 from tests.fake_telegram import FakeTelegram
 from tests.harness import Learner, RunningBot, running_bot
@@ -67,18 +68,16 @@ async def test_a_forged_tap_gets_a_short_answer_and_a_log_line(
 ) -> None:
     ada = Learner(tg, bot, ADA)
     await open_step_4(ada)
-    position = bot.store.position(ada_learner())
+    position = bot.store.positions.current(ada_learner())
     with caplog.at_level(logging.WARNING, logger="bot"):
         await ada.taps_data(ada.with_buttons(), data, forge=True)
     assert answer_texts(tg)[-1] == render.REFUSAL_NOTICE[Refusal.UNKNOWN]
     assert data in caplog.text
-    assert bot.store.position(ada_learner()) == position
+    assert bot.store.positions.current(ada_learner()) == position
     assert tg.unanswered_queries() == []
 
 
-def ada_learner():
-    from bot.store import Learner as StoreLearner
-
+def ada_learner() -> StoreLearner:
     return StoreLearner(ADA, ADA)
 
 
@@ -117,9 +116,9 @@ async def test_a_learner_who_blocked_the_bot_is_marked_inactive_not_an_error(
     ada = Learner(tg, bot, ADA)
     tg.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
     await ada.says("/start")
-    assert not bot.store.is_active(ADA)
+    assert not bot.store.people.is_active(ADA)
     await ada.says("/help")  # writing again means they unblocked us
-    assert bot.store.is_active(ADA)
+    assert bot.store.people.is_active(ADA)
     assert ada.last().text.startswith("What I can do")
 
 
@@ -149,13 +148,13 @@ async def test_a_restart_changes_nothing_for_the_learner(tg: FakeTelegram, tmp_p
         ada = Learner(tg, first, ADA)
         await open_step_4(ada)
         await ada.taps("A")  # Not quite: another angle, and the question again, shuffled
-        before = first.store.position(ada_learner())
+        before = first.store.positions.current(ada_learner())
         shown = ada.last()
         assert first.errors == []
     async with running_bot(tg, db) as second:
         ada.bot = second
         await ada.says("/continue")
-        assert second.store.position(ada_learner()) == before
+        assert second.store.positions.current(ada_learner()) == before
         assert ada.last().text == shown.text  # the same second try, in the same order
         assert ada.last().buttons == shown.buttons
         await ada.taps(letter_of(ada.last(), "Against the gradient (the opposite direction)"))
@@ -231,7 +230,7 @@ async def test_a_surprise_is_logged_and_the_learner_gets_a_kind_word(
     def broken(*_: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(bot.store, "position", broken)
+    monkeypatch.setattr(bot.store.positions, "current", broken)
     await ada.taps("B")
     assert ada.last().text.startswith("Sorry — something went wrong on my side.")
     assert "Traceback" not in "".join(ada.texts())
@@ -258,7 +257,7 @@ async def test_a_surprise_after_the_tap_was_answered_does_not_answer_it_twice(
 ) -> None:
     ada = Learner(tg, bot, ADA)
     await open_step_4(ada)
-    outbox = bot.application.bot_data["tutor"].outbox
+    outbox = bot.application.bot_data["outbox"]
 
     async def broken(*_: object) -> None:
         raise RuntimeError("edit failed oddly")

@@ -6,25 +6,22 @@ from dataclasses import replace
 
 import pytest
 
-from bot import engine
 from bot.content import Library, Verdict
-from bot.engine import (
+from bot.core import lesson as engine
+from bot.core.model import History, Phase, Refusal, Target
+from bot.core.progress import StepStatus, step_menu
+from bot.core.say import (
     AnotherWay,
     Ask,
     Bridge,
     CourseSummary,
     Feedback,
-    History,
     MoveOn,
     NextStepOffer,
     Note,
     Pattern,
-    Phase,
-    Refusal,
     StepIntro,
-    StepStatus,
     Takeaway,
-    Target,
     Turn,
 )
 from tests.conftest import NOW
@@ -248,9 +245,9 @@ def test_reopening_a_step_in_progress_resumes_it(library: Library) -> None:
 def test_the_step_menu_marks_done_in_progress_new_and_next(library: Library) -> None:
     course = library.course(COURSE)
     history = History(finished_steps=frozenset({1}))
-    menu = engine.step_menu(course, None, history)
+    menu = step_menu(course, None, history)
     assert [e.status for e in menu] == [StepStatus.DONE] + [StepStatus.NEW] * 3
     assert [e.is_next for e in menu] == [False, True, False, False]
     at_four = start(library).position
-    menu = engine.step_menu(course, at_four, history)
+    menu = step_menu(course, at_four, history)
     assert menu[3].status is StepStatus.IN_PROGRESS and menu[3].is_next

@@ -7,22 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.plan import (
-    MAX_STEPS_PER_DAY,
-    Day,
-    Goal,
-    Plan,
-    behind,
-    local_date,
-    missed_reminder,
-    next_reminder,
-    parse_date,
-    parse_time,
-    parse_zone,
-    plan,
-    streak,
-    zone_name,
-)
+from bot.core.dates import local_date, parse_date, parse_time, parse_zone, zone_name
+from bot.core.plan import MAX_STEPS_PER_DAY, Day, Goal, Plan, behind, plan, streak
+from bot.core.reminders import missed_reminder, next_reminder
 
 TUESDAY = date(2026, 11, 24)
 SATURDAY = date(2026, 11, 28)
@@ -536,7 +523,7 @@ def test_a_streak_runs_across_a_month_and_year_end() -> None:
 
 
 def test_every_offered_zone_and_time_button_parses() -> None:
-    from bot import pace_render
+    from bot.core import pace as pace_render
 
     assert all(parse_zone(z) is not None for z in pace_render.ZONE_CHOICES)
     assert all(parse_time(t) is not None for t in pace_render.TIME_CHOICES)

@@ -47,8 +47,8 @@ def test_a_whole_step_plays_from_piped_input(seed: Seed, library: Library) -> No
     assert "Traceback" not in result.stderr
 
 
-def test_a_wrong_entry_asks_again(seed: Seed) -> None:
-    result = play("neural-networks", "--step", "4", stdin="9\nB\n1\n")
+def test_a_wrong_entry_asks_again_and_a_label_can_be_typed(seed: Seed) -> None:
+    result = play("neural-networks", "--step", "4", stdin="9\nZ\na\n")
     assert result.stdout.count("Type a number from 1 to 4.") == 2
     assert f"❌ Not quite\n{seed.questions[0].options[0].feedback}" in result.stdout
     assert result.stdout.rstrip().endswith("(input ended)")

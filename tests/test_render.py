@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from bot import engine, render
 from bot.content import Library
-from bot.engine import MoveOn, Phase, Position, Turn
+from bot.core import lesson as engine
+from bot.core.model import Phase, Position
+from bot.core.prompt import ask
+from bot.core.say import MoveOn, Turn
+from bot.views import lesson as render
+from bot.views import message as msg
 from tests.seed import Seed
 
 
@@ -29,7 +33,7 @@ def test_long_options_are_listed_in_full_and_buttons_carry_letters(
     library: Library, seed: Seed
 ) -> None:
     course, step = seed_step(library)
-    message = render.question(engine.ask(course, step, Position(course.id, 4, 1, Phase.ASKING, 3)))
+    message = render.question(ask(course, step, Position(course.id, 4, 1, Phase.ASKING, 3)))
     for letter, option in zip("ABCD", seed.questions[1].options, strict=True):
         assert f"<b>{letter}</b>  {render.esc(option.text)}" in message.text
     labels = [b.label for row in message.buttons for b in row]
@@ -57,8 +61,8 @@ def test_move_on_buttons_go_under_the_last_message() -> None:
 
 
 def test_visible_length_counts_what_telegram_counts() -> None:
-    assert render.visible_length("<b>a&amp;b</b>") == 3
-    assert render.visible_length("😀") == 2  # one emoji, two UTF-16 units
+    assert msg.visible_length("<b>a&amp;b</b>") == 3
+    assert msg.visible_length("😀") == 2  # one emoji, two UTF-16 units
 
 
 def test_a_long_message_is_split_at_paragraphs_with_buttons_on_the_last_part() -> None:
@@ -67,9 +71,9 @@ def test_a_long_message_is_split_at_paragraphs_with_buttons_on_the_last_part() -
         "\n\n".join(f"<b>{i}</b> {paragraph}" for i in range(10)),
         ((render.Button("Next", "n:1"),),),
     )
-    parts = render.split(message)
+    parts = msg.split(message)
     assert len(parts) > 1
-    assert all(render.visible_length(p.text) <= render.MAX_TEXT for p in parts)
+    assert all(msg.visible_length(p.text) <= msg.MAX_TEXT for p in parts)
     assert all(p.text.count("<b>") == p.text.count("</b>") for p in parts)
     assert [p.buttons for p in parts[:-1]] == [()] * (len(parts) - 1)
     assert parts[-1].buttons == message.buttons
@@ -77,15 +81,15 @@ def test_a_long_message_is_split_at_paragraphs_with_buttons_on_the_last_part() -
 
 
 def test_one_enormous_line_is_cut_between_words() -> None:
-    parts = render.split(render.Message("x " * 5000))
-    assert all(render.visible_length(p.text) <= render.MAX_TEXT for p in parts)
+    parts = msg.split(render.Message("x " * 5000))
+    assert all(msg.visible_length(p.text) <= msg.MAX_TEXT for p in parts)
     assert sum(p.text.count("x") for p in parts) == 5000
 
 
 def test_a_second_try_lists_the_options_in_their_new_order(library: Library) -> None:
     course, step = seed_step(library)
-    first = engine.ask(course, step, Position(course.id, 4, 0, Phase.ASKING, 3))
-    second = engine.ask(course, step, Position(course.id, 4, 0, Phase.ASKING, 4, attempt=2))
+    first = ask(course, step, Position(course.id, 4, 0, Phase.ASKING, 3))
+    second = ask(course, step, Position(course.id, 4, 0, Phase.ASKING, 4, attempt=2))
     assert first.order == ("a", "b", "c", "d") and second.order != first.order
     text = render.question(second).text
     texts = {o.id: o.text for o in step.questions[0].options}
@@ -100,7 +104,7 @@ def test_a_second_try_lists_the_options_in_their_new_order(library: Library) -> 
 def test_a_check_question_can_be_skipped(library: Library) -> None:
     course, step = seed_step(library)
     at = Position(course.id, 4, 0, Phase.ASKING, 3, target=engine.Target.CHECK)
-    message = render.question(engine.ask(course, step, at))
+    message = render.question(ask(course, step, at))
     assert message.text.startswith("🔎 <b>Quick check</b>")
     assert message.buttons[-1][0].label == "Skip for now"
 
@@ -109,7 +113,7 @@ def test_when_says_it_as_a_person_would() -> None:
     from datetime import UTC, datetime, timedelta
 
     now = datetime(2026, 11, 24, 12, tzinfo=UTC)
-    assert render.when(now, now) == "now"
-    assert render.when(now + timedelta(hours=5), now) == "in 5 hours"
-    assert render.when(now + timedelta(days=1), now) == "tomorrow"
-    assert render.when(now + timedelta(days=13), now) == "in 13 days"
+    assert msg.when(now, now) == "now"
+    assert msg.when(now + timedelta(hours=5), now) == "in 5 hours"
+    assert msg.when(now + timedelta(days=1), now) == "tomorrow"
+    assert msg.when(now + timedelta(days=13), now) == "in 13 days"

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import engine
 from bot.content import Library, Verdict
-from bot.engine import Phase, Turn
-from bot.store import Learner, Store
+from bot.core import lesson as engine
+from bot.core.model import Learner, Phase, Position
+from bot.core.say import Turn
+from bot.store import Store
 from tests.conftest import NOW
 
 ADA = Learner(user_id=2**40 + 7, chat_id=2**40 + 7)
@@ -21,6 +22,7 @@ def test_a_fresh_database_has_its_schema_and_wal(fresh_store: Store) -> None:
         "0001_learners_positions_answers",
         "0002_adaptive_tutor_and_review_cards",
         "0003_schedules",
+        "0004_next_reminder_at",
     ]
     assert fresh_store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -28,12 +30,12 @@ def test_a_fresh_database_has_its_schema_and_wal(fresh_store: Store) -> None:
 def test_migrations_apply_once(tmp_path: Path) -> None:
     Store.open(tmp_path / "t.db").close()
     store = Store.open(tmp_path / "t.db")
-    assert len(store.schema_version()) == 3
+    assert len(store.schema_version()) == 4
     store.close()
 
 
 def test_a_new_learner_has_no_position(fresh_store: Store) -> None:
-    assert fresh_store.position(ADA) is None
+    assert fresh_store.positions.current(ADA) is None
 
 
 def test_a_turn_is_saved_and_read_back_after_reopening(library: Library, tmp_path: Path) -> None:
@@ -48,8 +50,8 @@ def test_a_turn_is_saved_and_read_back_after_reopening(library: Library, tmp_pat
     store.close()
 
     again = Store.open(tmp_path / "t.db")
-    assert again.position(ADA) == answered.position
-    history = again.history(ADA, "neural-networks")
+    assert again.positions.current(ADA) == answered.position
+    history = again.records.history(ADA, "neural-networks")
     assert [(a.question_id, a.option_id, a.verdict) for a in history.answers] == [
         ("which-way", "c", Verdict.CLOSE)
     ]
@@ -61,24 +63,25 @@ def test_positions_are_kept_per_chat(library: Library, fresh_store: Store) -> No
     opened = engine.open_step(library.course("neural-networks"), 4, None)
     fresh_store.save_turn(ADA, opened, NOW)
     in_a_group = Learner(ADA.user_id, -(10**12) - 5)
-    assert fresh_store.position(in_a_group) is None
+    assert fresh_store.positions.current(in_a_group) is None
 
 
 def test_a_completed_step_is_remembered(fresh_store: Store, library: Library) -> None:
     opened = engine.open_step(library.course("neural-networks"), 4, None)
-    done = Turn(engine.Position("neural-networks", 4, 2, Phase.FINISHED, 9), (), completed_step=4)
+    done = Turn(Position("neural-networks", 4, 2, Phase.FINISHED, 9), (), completed_step=4)
     fresh_store.save_turn(ADA, opened, NOW)
     fresh_store.save_turn(ADA, done, NOW)
-    assert fresh_store.history(ADA, "neural-networks").finished_steps == {4}
+    assert fresh_store.records.history(ADA, "neural-networks").finished_steps == {4}
 
 
 def test_a_blocked_chat_is_inactive_until_the_learner_writes_again(fresh_store: Store) -> None:
-    fresh_store.seen(ADA, "Ada", None, NOW)
-    assert fresh_store.is_active(ADA.chat_id)
-    fresh_store.mark_chat_inactive(ADA.chat_id, NOW)
-    assert not fresh_store.is_active(ADA.chat_id)
-    fresh_store.seen(ADA, "Ada", "ada", NOW)
-    assert fresh_store.is_active(ADA.chat_id)
+    people = fresh_store.people
+    people.seen(ADA, NOW)
+    assert people.is_active(ADA.chat_id)
+    people.set_active(ADA.chat_id, False, NOW)
+    assert not people.is_active(ADA.chat_id)
+    people.seen(ADA, NOW)
+    assert people.is_active(ADA.chat_id)
 
 
 def test_a_failed_write_leaves_nothing_half_saved(fresh_store: Store, library: Library) -> None:
@@ -90,7 +93,7 @@ def test_a_failed_write_leaves_nothing_half_saved(fresh_store: Store, library: L
     answered = engine.answer(library, p, p.seq, p.course_id, 4, 0, "b", NOW)
     with pytest.raises(sqlite3.IntegrityError, match="disk full"):
         fresh_store.save_turn(ADA, answered, NOW)
-    assert fresh_store.position(ADA) is None
+    assert fresh_store.positions.current(ADA) is None
 
 
 def test_ratings_become_cards_due_when_fsrs_says(fresh_store: Store, library: Library) -> None:
@@ -100,19 +103,19 @@ def test_ratings_become_cards_due_when_fsrs_says(fresh_store: Store, library: Li
     p = opened.position
     right = engine.answer(library, p, p.seq, p.course_id, 4, 0, "b", NOW)
     fresh_store.save_turn(ADA, right, NOW)
-    (card,) = fresh_store.cards(ADA)
+    (card,) = fresh_store.records.cards(ADA)
     assert card.key.id == "neural-networks/4/which-way/question"
     assert card.due == NOW + timedelta(days=2)
-    assert fresh_store.due(ADA, NOW) == ()
-    assert fresh_store.due(ADA, NOW + timedelta(days=2)) == (card,)
-    assert fresh_store.next_due(ADA, NOW) == card.due
-    assert fresh_store.history(ADA, "neural-networks").cards == (card,)
+    assert fresh_store.records.due(ADA, NOW) == ()
+    assert fresh_store.records.due(ADA, NOW + timedelta(days=2)) == (card,)
+    assert fresh_store.records.next_due(ADA, NOW) == card.due
+    assert fresh_store.records.history(ADA, "neural-networks").cards == (card,)
 
 
 def test_a_paused_lesson_lives_only_while_reviews_run(fresh_store: Store) -> None:
-    lesson = engine.Position("neural-networks", 4, 1, Phase.ASKING, 5)
-    reviewing = engine.Position("neural-networks", 4, 0, Phase.ASKING, 6, reviewing=True)
+    lesson = Position("neural-networks", 4, 1, Phase.ASKING, 5)
+    reviewing = Position("neural-networks", 4, 0, Phase.ASKING, 6, reviewing=True)
     fresh_store.save_turn(ADA, Turn(reviewing, (), pause_lesson=lesson), NOW)
-    assert fresh_store.paused(ADA) == lesson
+    assert fresh_store.positions.paused(ADA) == lesson
     fresh_store.save_turn(ADA, Turn(lesson, ()), NOW)
-    assert fresh_store.paused(ADA) is None
+    assert fresh_store.positions.paused(ADA) is None

@@ -1,4 +1,5 @@
-"""The learner's map: each step and each idea as connected, shaky or not yet, and what is due.
+"""What a learner has done, three ways: the step menu of a course, the summary at a course's
+end, and the map (/progress) of each idea as connected, shaky or not yet, with what is due.
 
 Pure: built from the content, the learner's position, history and cards, and the time.
 """
@@ -9,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from bot.content import Course
-from bot.engine import StepEntry, step_menu
-from bot.model import CardInfo, History, Position, Target
+from bot.content import Course, Step
+from bot.core.model import CardInfo, History, Phase, Position, Target
+from bot.core.say import CourseSummary, SummaryRow
 
 
 class Grip(StrEnum):
@@ -96,3 +97,71 @@ def _ideas(course: Course, history: History) -> tuple[Idea, ...]:
         grip = Grip.CONNECTED if answers[-1].verdict.is_right else Grip.SHAKY
         ideas.append(Idea(concept, grip, first_time))
     return tuple(ideas)
+
+
+# --- The step menu --------------------------------------------------------------------------
+
+
+class StepStatus(StrEnum):
+    DONE = "done"
+    IN_PROGRESS = "in progress"
+    NEW = "new"
+
+
+@dataclass(frozen=True)
+class StepEntry:
+    step: Step
+    status: StepStatus
+    is_next: bool
+
+
+def step_menu(course: Course, current: Position | None, history: History) -> tuple[StepEntry, ...]:
+    """Each step with the learner's status, the natural next one marked."""
+    in_progress = (
+        current.step
+        if current
+        and current.course_id == course.id
+        and current.phase is not Phase.FINISHED
+        and not current.reviewing
+        else None
+    )
+
+    def status(step: Step) -> StepStatus:
+        if step.number == in_progress:
+            return StepStatus.IN_PROGRESS
+        if step.number in history.finished_steps:
+            return StepStatus.DONE
+        return StepStatus.NEW
+
+    statuses = [status(s) for s in course.steps]
+    next_number = in_progress or next(
+        (s.number for s, st in zip(course.steps, statuses, strict=True) if st is StepStatus.NEW),
+        None,
+    )
+    return tuple(
+        StepEntry(s, st, s.number == next_number)
+        for s, st in zip(course.steps, statuses, strict=True)
+    )
+
+
+# --- The course summary ---------------------------------------------------------------------
+
+
+def course_summary(course: Course, history: History, now: datetime | None = None) -> CourseSummary:
+    """Per question: how the first answer went, whether it connected later, and when the
+    first review comes."""
+    rows = []
+    for step in course.steps:
+        for number, question in enumerate(step.questions, start=1):
+            answers = [
+                a
+                for a in history.answers
+                if a.step == step.number
+                and a.question_id == question.id
+                and a.target is Target.QUESTION
+            ]
+            first = answers[0].verdict if answers else None
+            later = any(a.verdict.is_right for a in answers[1:])
+            rows.append(SummaryRow(step.number, number, question.prompt, first, later))
+    first_review = min((c.due for c in history.cards), default=None)
+    return CourseSummary(course, tuple(rows), first_review, now)

@@ -1,7 +1,8 @@
-"""The plain data the tutor's rules work on: where a learner is, what they did, what to show.
+"""The plain data the tutor's rules work on: who a learner is, where they are, what they did.
 
-No behaviour here beyond small derived properties: the decisions live in `engine` (lessons)
-and `review` (spaced review), the scheduling in `memory`.
+No behaviour here beyond small derived properties: the decisions live in `lesson` and
+`review`, the scheduling in `memory`, pace and reminders in `pace` and `reminders`; what to
+show is in `say`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from bot.content import Course, Option, Question, Step, Verdict
+from bot.content import Verdict
+
+
+@dataclass(frozen=True)
+class Learner:
+    """A Telegram user in a chat (both 64-bit ids): one person can study in a private chat and
+    in groups, each with its own record. The names are who they said they were last; they are
+    not part of the identity."""
+
+    user_id: int
+    chat_id: int
+    first_name: str | None = field(default=None, compare=False)
+    username: str | None = field(default=None, compare=False)
 
 
 class Phase(StrEnum):
@@ -106,9 +119,6 @@ class History:
     finished_steps: frozenset[int] = field(default_factory=frozenset)
     cards: tuple[CardInfo, ...] = ()
 
-    def due(self, now: datetime) -> tuple[CardInfo, ...]:
-        return tuple(sorted((c for c in self.cards if c.due <= now), key=lambda c: c.due))
-
 
 class Refusal(StrEnum):
     """Why a tap changes nothing. Expected situations, reported as values."""
@@ -119,159 +129,6 @@ class Refusal(StrEnum):
     """A tap on an older prompt: the learner has moved on since."""
     UNKNOWN = "unknown"
     """The tap names a course, step, question or option that does not exist."""
-
-
-# --- What to show: the shells turn these into messages -------------------------------------
-
-
-@dataclass(frozen=True)
-class StepIntro:
-    course: Course
-    step: Step
-
-
-@dataclass(frozen=True)
-class Ask:
-    """A question with one button per option, in `order` (shuffled on a second try)."""
-
-    course: Course
-    step: Step
-    index: int
-    seq: int
-    question: Question
-    order: tuple[str, ...]
-    target: Target = Target.QUESTION
-    reviewing: bool = False
-    can_skip: bool = False
-
-
-@dataclass(frozen=True)
-class Feedback:
-    question: Question
-    option: Option
-
-
-@dataclass(frozen=True)
-class AnotherWay:
-    question: Question
-
-
-@dataclass(frozen=True)
-class Bridge:
-    text: str
-
-
-@dataclass(frozen=True)
-class Note:
-    """A short line of the tutor's own: an acknowledgement, a hand-over, a nudge."""
-
-    kind: str
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class Repair:
-    """Still fuzzy after two angles: what seems to trip the learner, and the idea again."""
-
-    misconception: str | None
-    step: Step | None
-    another_way: str | None
-
-
-@dataclass(frozen=True)
-class Takeaway:
-    step: Step
-
-
-@dataclass(frozen=True)
-class Pattern:
-    step: Step
-
-
-@dataclass(frozen=True)
-class MoveOn:
-    """Buttons under the last message: always a way forward, sometimes the second angle."""
-
-    seq: int
-    offer_another_way: bool = False
-    to_takeaway: bool = False
-    reviewing: bool = False
-
-
-@dataclass(frozen=True)
-class CheckMissed:
-    """Buttons after a missed check question: another try, or skip it for now."""
-
-    seq: int
-
-
-@dataclass(frozen=True)
-class NextStepOffer:
-    course: Course
-    step: Step
-
-
-@dataclass(frozen=True)
-class SummaryRow:
-    step: int
-    question_number: int
-    prompt: str
-    first_verdict: Verdict | None
-    connected_later: bool
-
-
-@dataclass(frozen=True)
-class CourseSummary:
-    course: Course
-    rows: tuple[SummaryRow, ...]
-    first_review: datetime | None = None
-    now: datetime | None = None
-
-
-@dataclass(frozen=True)
-class ReviewNudge:
-    due: int
-
-
-@dataclass(frozen=True)
-class ReviewsDone:
-    next_due: datetime | None
-    lesson_waiting: bool
-    now: datetime
-
-
-Say = (
-    StepIntro
-    | Ask
-    | Feedback
-    | AnotherWay
-    | Bridge
-    | Note
-    | Repair
-    | Takeaway
-    | Pattern
-    | MoveOn
-    | CheckMissed
-    | NextStepOffer
-    | CourseSummary
-    | ReviewNudge
-    | ReviewsDone
-)
-
-
-@dataclass(frozen=True)
-class Turn:
-    """The decision for one input: what to save and what to show, in order."""
-
-    position: Position
-    say: tuple[Say, ...]
-    answer: AnswerRecord | None = None
-    completed_step: int | None = None
-    chosen: Option | None = None
-    """The option the learner tapped, so the shell can show their choice on the question."""
-    ratings: tuple[Rating, ...] = ()
-    pause_lesson: Position | None = None
-    """Keep this lesson position aside while reviews run (dropped when they end)."""
 
 
 @dataclass(frozen=True)

@@ -18,19 +18,22 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
 
-from bot import handlers, pace_handlers, reminders, render
 from bot.config import Config
 from bot.content import Library
-from bot.delivery import Outbox, RetryingRateLimiter
-from bot.handlers import Tutor, TutorContext
-from bot.ordering import PerChatOrder
 from bot.store import Store
+from bot.telegram import handlers, reminders
+from bot.telegram.delivery import Outbox, RetryingRateLimiter
+from bot.telegram.handlers import TutorContext
+from bot.telegram.ordering import PerChatOrder
+from bot.tutor import COMMANDS, Tutor
+from bot.views import menus
 
 log = logging.getLogger(__name__)
 
@@ -61,30 +64,31 @@ def build_application(
         .post_init(_start_up)
         .build()
     )
-    outbox = Outbox(application.bot, store, clock)
-    application.bot_data["tutor"] = Tutor(library, store, outbox, clock)
+    tutor = Tutor(library, store, clock)
+    application.bot_data["tutor"] = tutor
+    application.bot_data["outbox"] = Outbox(application.bot, tutor.chat_blocked)
     application.bot_data["error_sink"] = error_sink
 
     private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("start", handlers.start, filters=private))
-    application.add_handler(CommandHandler("continue", handlers.resume, filters=private))
-    application.add_handler(CommandHandler("courses", handlers.list_courses, filters=private))
-    application.add_handler(CommandHandler("review", handlers.review_command, filters=private))
-    application.add_handler(CommandHandler("progress", handlers.progress, filters=private))
-    application.add_handler(CommandHandler("pace", pace_handlers.pace, filters=private))
-    application.add_handler(CommandHandler("deadline", pace_handlers.deadline, filters=private))
-    application.add_handler(CommandHandler("stop", pace_handlers.stop, filters=private))
-    application.add_handler(CommandHandler("help", handlers.show_help, filters=private))
-    application.add_handler(CallbackQueryHandler(pace_handlers.tap, pattern=r"^p:"))
+    for name in COMMANDS:
+        application.add_handler(CommandHandler(name, handlers.command(name), filters=private))
     application.add_handler(CallbackQueryHandler(handlers.tap))
     application.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))
-    application.add_handler(MessageHandler(private & filters.TEXT, pace_handlers.text))
+    application.add_handler(MessageHandler(private & filters.TEXT, handlers.text))
+    application.add_handler(
+        ChatMemberHandler(handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
     application.add_error_handler(on_error)
 
     assert application.job_queue is not None
     beat = heartbeat_path(config)
     application.job_queue.run_repeating(_heartbeat(beat), interval=HEARTBEAT_EVERY, first=0)
+    reminders.start(application, every=config.reminder_sweep)
     return application
+
+
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+"""What the bot asks Telegram for: messages, taps, and being blocked or unblocked."""
 
 
 HEARTBEAT_EVERY = 30
@@ -103,9 +107,8 @@ def _heartbeat(path: Path) -> Callable[[object], Coroutine[Any, Any, None]]:
 
 
 async def _start_up(application: Application) -> None:
-    """The command menu Telegram shows next to the text box, and the reminder jobs."""
-    await application.bot.set_my_commands([BotCommand(n, d) for n, d in render.COMMANDS])
-    await reminders.restore(application)
+    """The command menu Telegram shows next to the text box."""
+    await application.bot.set_my_commands([BotCommand(n, d) for n, d in menus.COMMANDS])
 
 
 async def on_error(update: object, context: TutorContext) -> None:
@@ -125,7 +128,7 @@ async def on_error(update: object, context: TutorContext) -> None:
     query = update.callback_query if isinstance(update, Update) else None
     try:
         if query is not None:  # stop the learner's spinner, in case the handler had not yet
-            await context.tutor.outbox.answer(query.id, render.OOPS_NOTICE)
-        await context.tutor.outbox.send(chat_id, [render.oops()])
+            await context.outbox.answer(query.id, menus.OOPS_NOTICE)
+        await context.outbox.send(chat_id, [menus.oops()])
     except Exception:
         log.exception("could not tell chat %s about the error", chat_id)

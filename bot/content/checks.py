@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from bot import callbacks, render
 from bot.content import (
     ContentError,
     Course,
@@ -20,20 +19,21 @@ from bot.content import (
     field_line,
     load_library,
 )
-from bot.engine import ask, find_repair
-from bot.model import (
+from bot.core.model import Phase, Position, Target
+from bot.core.prompt import ask, find_repair
+from bot.core.say import (
     AnotherWay,
     Bridge,
     Feedback,
     MoveOn,
     Pattern,
-    Phase,
-    Position,
     Say,
     StepIntro,
     Takeaway,
-    Target,
 )
+from bot.views import callbacks
+from bot.views import lesson as render
+from bot.views.message import MAX_TEXT, visible_length
 
 
 def load_checked(root: Path) -> Library:
@@ -50,9 +50,9 @@ def _course_problems(root: Path, course: Course) -> Iterator[Problem]:
         path = root / course.id / f"step-{step.number}.yaml"
         for field, item in _everything_said(course, step):
             message = render.lesson([item])[0]
-            length = render.visible_length(message.text)
-            if length > render.MAX_TEXT:
-                message_ = f"message is {length} characters, over {render.MAX_TEXT}"
+            length = visible_length(message.text)
+            if length > MAX_TEXT:
+                message_ = f"message is {length} characters, over {MAX_TEXT}"
                 yield Problem(path, field_line(path, field), field, message_)
             for row in message.buttons:
                 for button in row:

@@ -1,22 +1,70 @@
-"""What a learner reads about their pace, deadline and reminders. Pure, like `render`."""
+"""What a learner reads about their pace, deadline and reminders: the pace rules' decisions
+(`core.pace`, `core.reminders`) as HTML messages with buttons. Pure, like the lesson views.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
-from bot import callbacks
 from bot.content import Course
-from bot.plan import Day, Goal, Plan
-from bot.render import Button, Message, esc
+from bot.core.pace import (
+    DEADLINE_CHOICES,
+    TIME_CHOICES,
+    ZONE_CHOICES,
+    Ask,
+    Done,
+    PaceSay,
+    PaceSet,
+    PlanMade,
+    Unreadable,
+)
+from bot.core.plan import Day, Goal, Plan
+from bot.core.reminders import Reminder, WrapUp
+from bot.views import callbacks
+from bot.views.message import Button, Message, esc
 
-ZONE_CHOICES = ("UTC-8", "UTC-5", "UTC-3", "UTC", "UTC+1", "UTC+2", "UTC+3", "UTC+5:30", "UTC+8")
-TIME_CHOICES = ("07:30", "12:00", "18:00", "20:30")
+
+def pace(item: PaceSay) -> Message:
+    """One pace decision as a message."""
+    match item:
+        case Ask(what, zone, goal):
+            return ASKS[what](zone, goal)
+        case Unreadable("zone"):
+            return bad_zone()
+        case Unreadable("time"):
+            return bad_time()
+        case Unreadable(_, too_far):
+            return too_far_date() if too_far else bad_date()
+        case PaceSet(goal, at, zone):
+            return pace_set(goal, at, zone)
+        case PlanMade(course, planned, today, _):
+            return plan_message(course, planned, today)
+        case Done("stopped"):
+            return stopped()
+        case Done(_):
+            return deadline_off()
+    raise TypeError(f"nothing renders {item!r}")
+
+
+def pace_messages(items: tuple[PaceSay, ...]) -> list[Message]:
+    messages = [pace(item) for item in items]
+    if any(isinstance(item, PlanMade) and item.offer_reminders for item in items):
+        messages.append(offer_reminders())
+    return messages
+
+
+def reminder_message(item: Reminder | WrapUp) -> Message:
+    if isinstance(item, WrapUp):
+        return wrap_up(item.course, item.past_deadline)
+    steps = [(step.number, step.title) for step in item.steps]
+    return reminder(steps, item.reviews, item.behind, item.streak, item.course)
+
+
 GOAL_LABELS = {
     Goal.ONE_A_DAY: "1 step a day",
     Goal.TWO_A_DAY: "2 steps a day",
     Goal.WEEKENDS: "Weekends only",
 }
-DEADLINE_CHOICES = (("In 3 days", 3), ("In a week", 7), ("In two weeks", 14))
 
 
 def _pace(kind: str, value: str) -> str:
@@ -74,6 +122,13 @@ def ask_deadline() -> Message:
 
 def ask_typed_date() -> Message:
     return Message("Type a date, like <code>15 Dec</code> or <code>2026-12-15</code>.")
+
+
+def too_far_date() -> Message:
+    return Message(
+        "That's more than a year away — pick a date within a year, like <code>15 Dec</code> or "
+        "<code>in 10 weeks</code>."
+    )
 
 
 def bad_date() -> Message:
@@ -171,3 +226,13 @@ def wrap_up(course: Course, past_deadline: bool) -> Message:
             "No more reminders — /review any time, and I'll nudge you when ideas are due."
         )
     return Message(text)
+
+
+ASKS = {
+    "zone": lambda _zone, _goal: ask_zone(),
+    "goal": lambda zone, _goal: ask_goal(zone or "UTC"),
+    "time": lambda _zone, goal: ask_time(goal or Goal.ONE_A_DAY),
+    "typed_time": lambda _zone, _goal: ask_typed_time(),
+    "deadline": lambda _zone, _goal: ask_deadline(),
+    "typed_date": lambda _zone, _goal: ask_typed_date(),
+}

@@ -1,11 +1,8 @@
-"""The tutor's rules: given where a learner is and what they did, decide what happens next.
+"""The lesson rules: given where a learner is and what they tapped, decide what happens next.
 
-Pure functions over plain data (`bot.model`). No Telegram, no SQLite, and the clock is passed
-in, so every path through a lesson is a plain, fast test. The shells (Telegram, the terminal
-player) gather inputs, call one function here, save the `Turn` it returns, then show it.
-
-Every prompt with buttons carries the learner's `seq`; a tap is live only while its seq is the
-current one, which makes stale, double and replayed taps harmless by construction.
+Pure functions over plain data (`model`, `say`). No Telegram, no SQLite, and the clock is
+passed in, so every path through a lesson is a plain, fast test. The service (`bot.tutor`)
+reads the learner's state, calls one function here, saves the `Turn` it returns, then shows it.
 
 The adaptive flow for one question: a miss gets its feedback, the other angle and a second
 try with the options shuffled; a second miss gets a repair (the misconception the chosen
@@ -15,72 +12,46 @@ check can be tried twice or skipped for now, so the learner is never stuck.
 
 from __future__ import annotations
 
-import random
-import zlib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from enum import StrEnum
 
 from bot.content import Course, Library, Question, Step, Verdict
-from bot.model import (
-    AnotherWay,
+from bot.core.model import (
     AnswerRecord,
-    Ask,
-    Bridge,
-    CardKey,
-    CheckMissed,
-    CourseSummary,
-    Feedback,
     Grade,
     History,
-    MoveOn,
-    NextStepOffer,
-    Note,
-    Pattern,
     Phase,
     Position,
     Rating,
     Refusal,
-    Repair,
+    Target,
+)
+from bot.core.progress import course_summary
+from bot.core.prompt import (
+    ask,
+    card_key,
+    find_repair,
+    live,
+    missed_before,
+    next_seq,
+    stale,
+    target_question,
+)
+from bot.core.say import (
+    AnotherWay,
+    Bridge,
+    CheckMissed,
+    Feedback,
+    MoveOn,
+    NextStepOffer,
+    Note,
+    Pattern,
     ReviewNudge,
     Say,
     StepIntro,
-    SummaryRow,
     Takeaway,
-    Target,
     Turn,
 )
-
-# The names the shells and tests use come from here, the one module a reader opens first.
-__all__ = [
-    "AnotherWay",
-    "AnswerRecord",
-    "Ask",
-    "Bridge",
-    "CardKey",
-    "CheckMissed",
-    "CourseSummary",
-    "Feedback",
-    "Grade",
-    "History",
-    "MoveOn",
-    "NextStepOffer",
-    "Note",
-    "Pattern",
-    "Phase",
-    "Position",
-    "Rating",
-    "Refusal",
-    "Repair",
-    "ReviewNudge",
-    "Say",
-    "StepIntro",
-    "SummaryRow",
-    "Takeaway",
-    "Target",
-    "Turn",
-]
-
 
 # --- Opening and resuming ---------------------------------------------------------------------
 
@@ -148,9 +119,9 @@ def answer(
     step = course.step(step_number) if course else None
     if course is None or step is None or not 0 <= question_index < len(step.questions):
         return Refusal.UNKNOWN
-    stale = _stale(current, tap_seq)
-    if stale is not None or current is None:
-        return stale or Refusal.OUTDATED
+    refused = stale(current, tap_seq)
+    if refused is not None or current is None:
+        return refused or Refusal.OUTDATED
     here = (current.course_id, current.step, current.question)
     if current.phase is not Phase.ASKING or here != (course_id, step_number, question_index):
         return Refusal.UNKNOWN
@@ -180,9 +151,9 @@ def _judge_question(
     course: Course, step: Step, p: Position, q: Question, verdict: Verdict, history: History
 ) -> Turn:
     seq = p.seq + 1
-    card = _card(course, step, p, Target.QUESTION)
+    card = card_key(course, step, p, Target.QUESTION)
     if verdict.is_right and p.attempt == 1:
-        if not p.reviewing and q.check is not None and _missed_before(course, step, q, history):
+        if not p.reviewing and q.check is not None and missed_before(course, step, q, history):
             check = replace(p, seq=seq, target=Target.CHECK, attempt=1)
             say = (Note("confirm"), ask(course, step, check))
             return Turn(check, say, ratings=(Rating(card, Grade.GOOD),))
@@ -209,7 +180,7 @@ def _judge_question(
 def _repair(course: Course, step: Step, p: Position, q: Question) -> Turn:
     """Missed twice: name what seems to trip the learner, re-explain, then check."""
     seq = p.seq + 1
-    rating = Rating(_card(course, step, p, Target.QUESTION), Grade.AGAIN)
+    rating = Rating(card_key(course, step, p, Target.QUESTION), Grade.AGAIN)
     if p.reviewing:
         answered = replace(p, phase=Phase.ANSWERED, seq=seq)
         return Turn(answered, (Note("see_again"), _move_on(step, answered)), ratings=(rating,))
@@ -223,38 +194,12 @@ def _repair(course: Course, step: Step, p: Position, q: Question) -> Turn:
     return Turn(check, say, ratings=(rating,))
 
 
-def find_repair(course: Course, step: Step, p: Position) -> Repair:
-    question = step.questions[p.question]
-    chosen = question.option(p.chosen or "")
-    misconception = next(
-        (m for m in course.misconceptions if chosen and m.id == chosen.misconception), None
-    )
-    if misconception is not None:
-        number = misconception.repaired_by_step
-    else:
-        number = step.number - 1 if step.number > 1 else None
-    repair_step = course.step(number) if number else None
-    return Repair(
-        misconception.summary if misconception else None,
-        repair_step,
-        _other_angle(repair_step, question.concept) if repair_step else None,
-    )
-
-
-def _other_angle(step: Step, concept: str | None) -> str | None:
-    """The repair step's own second angle: on the same concept if it has one."""
-    angles = [q for q in step.questions if q.another_way]
-    same = [q for q in angles if concept and q.concept == concept]
-    chosen = (same or angles or [None])[0]
-    return chosen.another_way if chosen else None
-
-
 def _judge_check(
     course: Course, step: Step, p: Position, q: Question, verdict: Verdict, history: History
 ) -> Turn:
     del q, history  # the same shape as _judge_question, so `answer` can pick either
     seq = p.seq + 1
-    card = _card(course, step, p, Target.CHECK)
+    card = card_key(course, step, p, Target.CHECK)
     if verdict.is_right:
         grade = Grade.GOOD if p.attempt == 1 else Grade.HARD
         answered = replace(p, phase=Phase.ANSWERED, seq=seq)
@@ -271,7 +216,7 @@ def _judge_check(
 
 def retry_check(library: Library, current: Position | None, tap_seq: int) -> Turn | Refusal:
     """A missed check, tried again with its options in a new order."""
-    found = _live(library, current, tap_seq, Phase.CHECK_MISSED)
+    found = live(library, current, tap_seq, Phase.CHECK_MISSED)
     if isinstance(found, Refusal):
         return found
     course, step, p = found
@@ -281,14 +226,14 @@ def retry_check(library: Library, current: Position | None, tap_seq: int) -> Tur
 
 def skip_check(library: Library, current: Position | None, tap_seq: int) -> Turn | Refusal:
     """The learner would rather move on: the idea is marked for review, never a dead end."""
-    found = _live(library, current, tap_seq, Phase.CHECK_MISSED, Phase.ASKING)
+    found = live(library, current, tap_seq, Phase.CHECK_MISSED, Phase.ASKING)
     if isinstance(found, Refusal):
         return found
     course, step, p = found
     if p.target is not Target.CHECK:
         return Refusal.UNKNOWN
     answered = replace(p, phase=Phase.ANSWERED, seq=p.seq + 1)
-    rating = Rating(_card(course, step, p, Target.CHECK), Grade.AGAIN)
+    rating = Rating(card_key(course, step, p, Target.CHECK), Grade.AGAIN)
     return Turn(answered, (Note("skipped"), _move_on(step, answered)), ratings=(rating,))
 
 
@@ -297,7 +242,7 @@ def skip_check(library: Library, current: Position | None, tap_seq: int) -> Turn
 
 def show_another_way(library: Library, current: Position | None, tap_seq: int) -> Turn | Refusal:
     """The learner got it right and asked for the second angle anyway."""
-    found = _live(library, current, tap_seq, Phase.ANSWERED)
+    found = live(library, current, tap_seq, Phase.ANSWERED)
     if isinstance(found, Refusal):
         return found
     _, step, p = found
@@ -317,7 +262,7 @@ def move_on(
     due_reviews: int = 0,
 ) -> Turn | Refusal:
     """From feedback to the next question (after its bridge), or to the step's ending."""
-    found = _live(library, current, tap_seq, Phase.ANSWERED)
+    found = live(library, current, tap_seq, Phase.ANSWERED)
     if isinstance(found, Refusal):
         return found
     course, step, p = found
@@ -361,154 +306,4 @@ def _offers_another_way(step: Step, p: Position) -> bool:
         and question.option(p.chosen or "") is not None
         and question.option(p.chosen or "").verdict.is_right
         and p.attempt == 1
-    )
-
-
-# --- Summaries --------------------------------------------------------------------------------
-
-
-def course_summary(course: Course, history: History, now: datetime | None = None) -> CourseSummary:
-    """Per question: how the first answer went, whether it connected later, and when the
-    first review comes."""
-    rows = []
-    for step in course.steps:
-        for number, question in enumerate(step.questions, start=1):
-            answers = [
-                a
-                for a in history.answers
-                if a.step == step.number
-                and a.question_id == question.id
-                and a.target is Target.QUESTION
-            ]
-            first = answers[0].verdict if answers else None
-            later = any(a.verdict.is_right for a in answers[1:])
-            rows.append(SummaryRow(step.number, number, question.prompt, first, later))
-    first_review = min((c.due for c in history.cards), default=None)
-    return CourseSummary(course, tuple(rows), first_review, now)
-
-
-# --- Helpers ----------------------------------------------------------------------------------
-
-
-def ask(course: Course, step: Step, p: Position) -> Ask:
-    """The prompt for where `p` is; a second try and a review shuffle the options."""
-    question = target_question(step, p)
-    assert question is not None
-    ids = [o.id for o in question.options]
-    if p.attempt > 1 or p.reviewing:
-        unsure = [o.id for o in question.options if o.verdict is Verdict.NO_WORRIES]
-        others = [i for i in ids if i not in unsure]
-        random.Random(zlib.crc32(f"{question.id}:{p.seq}".encode())).shuffle(others)
-        ids = others + unsure
-    return Ask(
-        course,
-        step,
-        p.question,
-        p.seq,
-        question,
-        tuple(ids),
-        p.target,
-        p.reviewing,
-        can_skip=p.target is Target.CHECK and not p.reviewing,
-    )
-
-
-def target_question(step: Step, p: Position) -> Question | None:
-    if not 0 <= p.question < len(step.questions):
-        return None
-    question = step.questions[p.question]
-    return question.as_check() if p.target is Target.CHECK else question
-
-
-def _card(course: Course, step: Step, p: Position, target: Target) -> CardKey:
-    return CardKey(course.id, step.number, step.questions[p.question].id, target)
-
-
-def _missed_before(course: Course, step: Step, question: Question, history: History) -> bool:
-    """Has this learner missed this concept (or this very question) before?"""
-    concept_of = {(s.number, q.id): q.concept for s in course.steps for q in s.questions}
-
-    def same_idea(answer: AnswerRecord) -> bool:
-        where = (answer.step, answer.question_id)
-        if where == (step.number, question.id):
-            return True
-        return question.concept is not None and concept_of.get(where) == question.concept
-
-    return any(not a.verdict.is_right and same_idea(a) for a in history.answers)
-
-
-def _live(
-    library: Library, current: Position | None, tap_seq: int, *phases: Phase
-) -> tuple[Course, Step, Position] | Refusal:
-    """The course, step and position a tap acts on, if the tap is live and fits the phase."""
-    stale = _stale(current, tap_seq)
-    if stale is not None or current is None:
-        return stale or Refusal.OUTDATED
-    course = library.course(current.course_id)
-    step = course.step(current.step) if course else None
-    if course is None or step is None or not 0 <= current.question < len(step.questions):
-        return Refusal.UNKNOWN
-    if current.phase not in phases:
-        return Refusal.UNKNOWN
-    return course, step, current
-
-
-def _stale(current: Position | None, tap_seq: int) -> Refusal | None:
-    if current is None:
-        return Refusal.OUTDATED
-    if tap_seq == current.seq:
-        return None
-    if tap_seq == current.seq - 1:
-        return Refusal.ALREADY_COUNTED
-    if tap_seq > current.seq:
-        return Refusal.UNKNOWN
-    return Refusal.OUTDATED
-
-
-def next_seq(current: Position | None) -> int:
-    return current.seq + 1 if current else 1
-
-
-# --- The step menu ----------------------------------------------------------------------------
-
-
-class StepStatus(StrEnum):
-    DONE = "done"
-    IN_PROGRESS = "in progress"
-    NEW = "new"
-
-
-@dataclass(frozen=True)
-class StepEntry:
-    step: Step
-    status: StepStatus
-    is_next: bool
-
-
-def step_menu(course: Course, current: Position | None, history: History) -> tuple[StepEntry, ...]:
-    """Each step with the learner's status, the natural next one marked."""
-    in_progress = (
-        current.step
-        if current
-        and current.course_id == course.id
-        and current.phase is not Phase.FINISHED
-        and not current.reviewing
-        else None
-    )
-
-    def status(step: Step) -> StepStatus:
-        if step.number == in_progress:
-            return StepStatus.IN_PROGRESS
-        if step.number in history.finished_steps:
-            return StepStatus.DONE
-        return StepStatus.NEW
-
-    statuses = [status(s) for s in course.steps]
-    next_number = in_progress or next(
-        (s.number for s, st in zip(course.steps, statuses, strict=True) if st is StepStatus.NEW),
-        None,
-    )
-    return tuple(
-        StepEntry(s, st, s.number == next_number)
-        for s, st in zip(course.steps, statuses, strict=True)
     )

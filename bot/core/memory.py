@@ -13,7 +13,7 @@ from datetime import datetime
 
 from fsrs import Card, Rating, Scheduler
 
-from bot.model import Grade
+from bot.core.model import Grade
 
 SCHEDULER = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
 FSRS_RATING = {Grade.AGAIN: Rating.Again, Grade.HARD: Rating.Hard, Grade.GOOD: Rating.Good}

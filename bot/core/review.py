@@ -10,18 +10,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.content import Library
-from bot.engine import ask, next_seq, resume
-from bot.model import (
-    CardInfo,
-    History,
-    Note,
-    Phase,
-    Position,
-    Refusal,
-    ReviewsDone,
-    Target,
-    Turn,
-)
+from bot.core.lesson import resume
+from bot.core.model import CardInfo, History, Phase, Position, Refusal, Target
+from bot.core.prompt import ask, next_seq, stale
+from bot.core.say import Note, ReviewsDone, Turn
 
 
 @dataclass(frozen=True)
@@ -61,10 +53,9 @@ def next_card(
     now: datetime,
 ) -> Turn | Refusal:
     """After a reviewed card: the next due one, or the end of the session."""
-    if current is None or tap_seq != current.seq:
-        if current is not None and tap_seq == current.seq - 1:
-            return Refusal.ALREADY_COUNTED
-        return Refusal.OUTDATED
+    refused = stale(current, tap_seq)
+    if refused is not None or current is None:
+        return refused or Refusal.OUTDATED
     if not current.reviewing or current.phase is not Phase.ANSWERED:
         return Refusal.UNKNOWN
     following = _first_card(library, current, due)

@@ -12,17 +12,17 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Sequence
-from datetime import datetime
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter
 
-from bot import render
-from bot.store import Store
+from bot.tutor import DropButtons, Reply, ShowChoice
+from bot.views import lesson as lesson_views
+from bot.views import message as views
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ class RetryingRateLimiter(AIORateLimiter):
         raise AssertionError("unreachable")
 
 
-def keyboard(message: render.Message) -> InlineKeyboardMarkup | None:
+def keyboard(message: views.Message) -> InlineKeyboardMarkup | None:
     if not message.buttons:
         return None
     return InlineKeyboardMarkup(
@@ -109,18 +109,37 @@ class Outbox:
     REMEMBERED_ANSWERS = 1_000
     """Taps in flight at once are far fewer; older ones cannot be answered anyway."""
 
-    def __init__(self, bot: Bot, store: Store, clock: Callable[[], datetime]):
+    def __init__(self, bot: Bot, on_blocked: Callable[[int], None]):
         self.bot = bot
-        self.store = store
-        self.clock = clock
+        self.on_blocked = on_blocked
         self._answered: OrderedDict[str, None] = OrderedDict()
 
-    async def send(self, chat_id: int, messages: Sequence[render.Message]) -> list[Message]:
+    async def deliver(self, chat_id: int, reply: Reply, query: CallbackQuery | None = None) -> None:
+        """Show a reply: answer the tap first (the spinner stops), settle the tapped message,
+        then send what follows, in order."""
+        if query is not None:
+            await self.answer(query.id, reply.toast)
+            await self._settle(chat_id, query, reply)
+        if reply.messages:
+            await self.send(chat_id, reply.messages)
+
+    async def _settle(self, chat_id: int, query: CallbackQuery, reply: Reply) -> None:
+        message = query.message
+        if message is None or not message.is_accessible or not hasattr(message, "text_html"):
+            return
+        match reply.tapped:
+            case ShowChoice(chosen) if message.text:
+                answered = lesson_views.answered(message.text_html, chosen)
+                await self.replace(chat_id, message.message_id, answered)
+            case ShowChoice() | DropButtons():
+                await self.drop_buttons(chat_id, message.message_id)
+
+    async def send(self, chat_id: int, messages: Sequence[views.Message]) -> list[Message]:
         """Send in order; stops quietly if the learner has blocked the bot."""
         sent: list[Message] = []
         try:
             for message in messages:
-                for part in render.split(message):
+                for part in views.split(message):
                     sent.append(
                         await self.bot.send_message(
                             chat_id,
@@ -133,9 +152,9 @@ class Outbox:
             self._blocked(chat_id, exc)
         return sent
 
-    async def replace(self, chat_id: int, message_id: int, message: render.Message) -> None:
+    async def replace(self, chat_id: int, message_id: int, message: views.Message) -> None:
         """Rewrite a message we sent (a question once answered); a vanished one is no loss."""
-        part = render.split(message)[0]
+        part = views.split(message)[0]
         try:
             await self.bot.edit_message_text(
                 part.text,
@@ -175,8 +194,8 @@ class Outbox:
             log.info("callback %s expired before we answered it", query_id)
 
     def _blocked(self, chat_id: int, exc: Forbidden) -> None:
-        log.info("chat %s refuses messages (%s); marked inactive", chat_id, exc.message)
-        self.store.mark_chat_inactive(chat_id, self.clock())
+        log.info("chat %s refuses messages: %s", chat_id, exc.message)
+        self.on_blocked(chat_id)
 
 
 def _tolerate_edit_failure(exc: BadRequest, chat_id: int, message_id: int) -> None:

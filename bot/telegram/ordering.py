@@ -2,14 +2,15 @@
 
 PTB processes all updates one at a time by default, and `concurrent_updates=True` loses order.
 A lock per chat gives both: a learner's taps are handled in the order they were made, and a
-slow Telegram call for one learner never delays another.
+slow Telegram call for one learner never delays another. Reminders take the same turn.
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import Update
@@ -31,14 +32,21 @@ class PerChatOrder(BaseUpdateProcessor):
             if key is None:
                 await coroutine
                 return
-            lock = self._locks.get(key)
-            if lock is None:
-                lock = asyncio.Lock()
-                self._locks[key] = lock
-            async with lock:
+            async with self.turn(key):
                 await coroutine
         finally:
             self.in_flight -= 1
+
+    @asynccontextmanager
+    async def turn(self, chat_id: int) -> AsyncIterator[None]:
+        """The chat's turn: work outside an update (a reminder) waits for it like an update, so
+        it is decided, saved and sent between two of the learner's updates, never across one."""
+        lock = self._locks.get(chat_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[chat_id] = lock
+        async with lock:
+            yield
 
     async def initialize(self) -> None:
         """Nothing to set up: locks are made on demand."""

@@ -1,21 +1,14 @@
-"""What a learner reads: the engine's decisions as Telegram HTML messages with buttons.
-
-Pure functions, no Telegram import: a message is text plus rows of (label, callback data).
-All lesson text is escaped here, once; the only markup is the tags this module adds.
+"""What a learner reads in a lesson: the lesson rules' decisions (`core.say`) as HTML messages
+with buttons. All lesson text is escaped here, once; the only markup is the tags added here.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 
-from bot import callbacks
-from bot.content import Course, Library, Option, Step, Verdict
-from bot.engine import StepEntry, StepStatus
-from bot.model import (
+from bot.content import Course, Option, Step, Verdict
+from bot.core.model import Refusal, Target
+from bot.core.say import (
     AnotherWay,
     Ask,
     Bridge,
@@ -26,8 +19,6 @@ from bot.model import (
     NextStepOffer,
     Note,
     Pattern,
-    Position,
-    Refusal,
     Repair,
     ReviewNudge,
     ReviewsDone,
@@ -35,12 +26,10 @@ from bot.model import (
     StepIntro,
     SummaryRow,
     Takeaway,
-    Target,
 )
-from bot.progress import LearnerMap
+from bot.views import callbacks
+from bot.views.message import Button, Message, esc, when
 
-MAX_TEXT = 4096
-"""Telegram's limit on a message, counted in UTF-16 units after entity parsing."""
 BUTTON_FITS = 30
 """Option texts up to this length are readable on a phone's button; longer ones are listed."""
 LETTERS = "ABCDEFGH"
@@ -51,41 +40,11 @@ VERDICT_MARK = {
     Verdict.NOT_QUITE: "❌",
     Verdict.NO_WORRIES: "🤝",
 }
-STATUS_MARK = {StepStatus.DONE: "✅", StepStatus.IN_PROGRESS: "▶️", StepStatus.NEW: "🆕"}
-
-COMMANDS = (
-    ("start", "Welcome and the course menu"),
-    ("continue", "Pick up exactly where you left off"),
-    ("progress", "Your map: what connected, what's shaky, what's due"),
-    ("review", "Run the reviews that are due"),
-    ("pace", "Your daily goal and reminder time"),
-    ("deadline", "A target date and a plan to get there"),
-    ("stop", "Pause reminders"),
-    ("courses", "All courses"),
-    ("help", "What I can do"),
-)
-
 REFUSAL_NOTICE = {
     Refusal.ALREADY_COUNTED: "That one's done — already counted.",
     Refusal.OUTDATED: "That one's done — here's where you are.",
     Refusal.UNKNOWN: "That button doesn't lead anywhere now — here's where you are.",
 }
-
-
-@dataclass(frozen=True)
-class Button:
-    label: str
-    data: str
-
-
-@dataclass(frozen=True)
-class Message:
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = field(default=())
-
-
-def esc(text: str) -> str:
-    return html.escape(text, quote=False)
 
 
 # --- The lesson -------------------------------------------------------------------------------
@@ -151,9 +110,9 @@ def ordered_options(item: Ask) -> list[Option]:
     return [by_id[i] for i in item.order]
 
 
-def answered(shown_html: str, chosen: Option) -> Message:
+def answered(shown_html: str, chosen: str) -> Message:
     """The question as it stays in the chat once answered: no buttons, the choice visible."""
-    return Message(f"{shown_html}\n\nYou said: <i>{esc(chosen.text)}</i>")
+    return Message(f"{shown_html}\n\nYou said: <i>{esc(chosen)}</i>")
 
 
 def question_text(item: Ask, listed: bool) -> str:
@@ -254,22 +213,6 @@ def reviews_done(item: ReviewsDone) -> Message:
     return Message(text)
 
 
-def when(moment: datetime, now: datetime | None) -> str:
-    """A due date as a person says it: "now", "in 5 hours", "tomorrow", "in 3 days"."""
-    if now is None:
-        return moment.strftime("on %d %b")
-    seconds = (moment - now).total_seconds()
-    if seconds <= 60:
-        return "now"
-    if seconds < 3600:
-        return f"in {int(seconds // 60)} minutes"
-    if seconds < 20 * 3600:
-        hours = round(seconds / 3600)
-        return "in 1 hour" if hours == 1 else f"in {hours} hours"
-    days = round(seconds / 86400)
-    return "tomorrow" if days <= 1 else f"in {days} days"
-
-
 def move_on_buttons(item: MoveOn) -> tuple[tuple[Button, ...], ...]:
     forward = "See the takeaway ➜" if item.to_takeaway else "Next question ➜"
     if item.reviewing:
@@ -331,170 +274,3 @@ def _summary_line(row: SummaryRow) -> str:
     if row.connected_later:
         return f"🔁 {label} — {first}, connected later"
     return f"{VERDICT_MARK[row.first_verdict]} {label} — {first}; worth another look"
-
-
-# --- Menus and small talk -----------------------------------------------------------------------
-
-
-def welcome(library: Library, first_name: str | None) -> Message:
-    hello = f"Hi {esc(first_name)}! " if first_name else "Hi! "
-    text = (
-        f"{hello}I'm <b>Tutor</b>. I teach one idea at a time in a few short questions. "
-        "Tap an answer and you'll get its own explanation, right or wrong — and another way "
-        "to see it when something doesn't click.\n\n"
-        "I remember where you are, so you can stop any time and /continue later.\n\n"
-        "Pick a course:"
-    )
-    return Message(text, course_buttons(library))
-
-
-def course_buttons(library: Library) -> tuple[tuple[Button, ...], ...]:
-    return tuple(
-        (Button(c.title, callbacks.encode(callbacks.OpenCourse(c.id))),) for c in library.courses
-    )
-
-
-def courses(library: Library) -> Message:
-    return Message("<b>Courses</b>\nPick one to see its steps:", course_buttons(library))
-
-
-def course_menu(course: Course, entries: Sequence[StepEntry]) -> Message:
-    lines = [f"<b>{esc(course.title)}</b>", esc(course.description), ""]
-    rows = []
-    for entry in entries:
-        n = entry.step.number
-        marker = "  👈 next" if entry.is_next else ""
-        lines.append(f"{STATUS_MARK[entry.status]} Step {n} · {esc(entry.step.title)}{marker}")
-        label = f"{STATUS_MARK[entry.status]} Step {n} · {entry.status.value}{marker}"
-        rows.append((Button(label, callbacks.encode(callbacks.OpenStep(course.id, n))),))
-    rows.append((Button("All courses", callbacks.encode(callbacks.Courses())),))
-    return Message("\n".join(lines), tuple(rows))
-
-
-def help_text() -> Message:
-    lines = ["<b>What I can do</b>", ""]
-    lines += [f"/{name} — {esc(about)}" for name, about in COMMANDS]
-    lines += ["", "In a lesson, just tap the buttons. Every answer gets its own explanation."]
-    return Message("\n".join(lines))
-
-
-def unknown_command(command: str) -> Message:
-    body = help_text().text
-    return Message(f"I don't know {esc(command)}.\n\n{body}")
-
-
-def text_hint() -> Message:
-    return Message(
-        "I teach with buttons: tap one of the answers above. "
-        "/continue shows where you are, /help lists everything."
-    )
-
-
-def welcome_back(position: Position) -> Message:
-    where = f"Step {position.step}, question {position.question + 1}"
-    return Message(f"Welcome back! You were on {where}. /continue picks it up.")
-
-
-GRIP_MARK = {"connected": "✅", "shaky": "🟡", "not yet": "⬜"}
-
-
-def progress(learner_map: LearnerMap, library: Library) -> Message:
-    """The map at a glance on a phone: short lines, one mark per status."""
-    if not learner_map.courses:
-        return Message(
-            "🗺 Nothing on your map yet. Pick a course and answer a few questions:",
-            course_buttons(library),
-        )
-    lines = ["🗺 <b>Your map</b>"]
-    if learner_map.streak:
-        lines.append(f"🔥 {learner_map.streak}-day streak")
-    for course_map in learner_map.courses:
-        lines += ["", f"<b>{esc(course_map.course.title)}</b>"]
-        lines.append(
-            "  ".join(f"{STATUS_MARK[e.status]} {e.step.number}" for e in course_map.steps)
-        )
-        for idea in course_map.ideas:
-            star = " · first time ✨" if idea.first_time else ""
-            name = esc(course_map.course.concept_title(idea.concept))
-            lines.append(f"{GRIP_MARK[idea.grip.value]} {name}{star}")
-    lines += ["", "✅ connected  🟡 shaky  ⬜ not yet"]
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    if learner_map.due_now:
-        ideas = "1 idea is" if learner_map.due_now == 1 else f"{learner_map.due_now} ideas are"
-        lines += ["", f"🔁 {ideas} due for review now — /review"]
-        buttons = ((Button("Review now", callbacks.encode(callbacks.Review())),),)
-    for name, due in learner_map.upcoming:
-        lines.append(f"🗓 {esc(name)}: {when(due, learner_map.now)}")
-    return Message("\n".join(lines), buttons)
-
-
-def nothing_due(next_due: datetime | None, now: datetime) -> Message:
-    if next_due is None:
-        return Message("Nothing to review yet. Finish a few questions and I'll schedule reviews.")
-    return Message(
-        f"Nothing is due for review right now. The next one is due {when(next_due, now)}."
-    )
-
-
-def nothing_to_continue(library: Library) -> Message:
-    return Message("You haven't started a lesson yet. Pick a course:", course_buttons(library))
-
-
-OOPS_NOTICE = "Sorry — something went wrong on my side."
-
-
-def oops() -> Message:
-    return Message(
-        "Sorry — something went wrong on my side. Your progress is saved; "
-        "/continue picks up where you were."
-    )
-
-
-# --- Telegram's size limit ----------------------------------------------------------------------
-
-_TAG = re.compile(r"<[^>]+>")
-
-
-def visible_length(text: str) -> int:
-    """Length as Telegram counts it: tags removed, entities decoded, in UTF-16 units."""
-    plain = html.unescape(_TAG.sub("", text))
-    return len(plain.encode("utf-16-le")) // 2
-
-
-def split(message: Message, limit: int = MAX_TEXT) -> list[Message]:
-    """Messages within the limit, split at paragraphs; the buttons go with the last part.
-
-    Our markup only wraps whole lines, so cutting between paragraphs or lines keeps tags
-    balanced. A single line over the limit (never in valid content) is cut between words.
-    """
-    if visible_length(message.text) <= limit:
-        return [message]
-    parts: list[str] = []
-    for piece in _pieces(message.text, limit):
-        if parts and visible_length(parts[-1] + "\n\n" + piece) <= limit:
-            parts[-1] += "\n\n" + piece
-        else:
-            parts.append(piece)
-    return [Message(p) for p in parts[:-1]] + [Message(parts[-1], message.buttons)]
-
-
-def _pieces(text: str, limit: int) -> list[str]:
-    pieces: list[str] = []
-    for paragraph in text.split("\n\n"):
-        if visible_length(paragraph) <= limit:
-            pieces.append(paragraph)
-            continue
-        for line in paragraph.split("\n"):
-            pieces.extend(_cut_words(line, limit) if visible_length(line) > limit else [line])
-    return pieces
-
-
-def _cut_words(line: str, limit: int) -> list[str]:
-    out = [""]
-    for word in line.split(" "):
-        candidate = f"{out[-1]} {word}" if out[-1] else word
-        if visible_length(candidate) <= limit:
-            out[-1] = candidate
-        else:
-            out.append(word[:limit])
-    return out

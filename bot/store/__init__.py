@@ -1,0 +1,70 @@
+"""The learners' memory in SQLite (through sqlite-utils), split by what it holds: `people`
+(who, and whether their chat accepts messages), `positions` (where they are), `records` (what
+they did: answers, finished steps, review cards) and `schedules` (pace, deadline, reminders).
+
+SQLite is the one source of truth; nothing about a learner lives only in memory. The service
+reads, decides and saves inside one `transaction()`, with no await inside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.core.model import Learner
+from bot.core.say import Turn
+from bot.store.migrations import migrations
+from bot.store.people import People
+from bot.store.positions import Positions
+from bot.store.records import Records
+from bot.store.schedules import Schedules
+
+__all__ = ["Learner", "Store"]
+
+
+class Store:
+    """The database, opened once, with one object per concern over the same connection."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+        self.people = People(db)
+        self.positions = Positions(db)
+        self.records = Records(db)
+        self.schedules = Schedules(db)
+
+    @classmethod
+    def open(cls, path: Path | str) -> Store:
+        """Open (creating if needed) the database, in WAL mode, with every migration applied."""
+        memory = str(path) == ":memory:"
+        if not memory:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite_utils.Database(path)
+        db.execute("PRAGMA busy_timeout = 5000")
+        if not memory:
+            db.enable_wal()
+        db.execute("PRAGMA synchronous = NORMAL")
+        migrations.apply(db)
+        return cls(db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def schema_version(self) -> list[str]:
+        return [m.name for m in migrations.applied(self.db)]
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """All or nothing; nested blocks become savepoints."""
+        with self.db.atomic():
+            yield self
+
+    def save_turn(self, learner: Learner, turn: Turn, now: datetime) -> None:
+        """Everything one lesson turn decided: where the learner is now and what they did."""
+        with self.transaction():
+            self.people.set_active(learner.chat_id, True, now)
+            self.positions.put(learner, turn.position, turn.pause_lesson, now)
+            self.records.record(learner, turn, now)

@@ -1,0 +1,144 @@
+"""The database's shape, as named migrations (sqlite-utils' `Migrations`), applied in order at
+start-up. Never edit an applied one: add the next.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("tutor")
+
+
+@migrations(name="0001_learners_positions_answers")
+def _initial(db: sqlite_utils.Database) -> None:
+    db["learners"].create(
+        {
+            "user_id": int,
+            "first_name": str,
+            "username": str,
+            "created_at": str,
+            "last_seen_at": str,
+            "active": int,
+        },
+        pk="user_id",
+    )
+    db["positions"].create(
+        {
+            "user_id": int,
+            "chat_id": int,
+            "course_id": str,
+            "step": int,
+            "question": int,
+            "phase": str,
+            "seq": int,
+            "chosen": str,
+            "another_way_shown": int,
+            "updated_at": str,
+        },
+        pk=("user_id", "chat_id"),
+        not_null={"course_id", "step", "question", "phase", "seq"},
+    )
+    db["answers"].create(
+        {
+            "id": int,
+            "user_id": int,
+            "chat_id": int,
+            "course_id": str,
+            "step": int,
+            "question_id": str,
+            "option_id": str,
+            "verdict": str,
+            "answered_at": str,
+        },
+        pk="id",
+    )
+    db["answers"].create_index(["user_id", "chat_id", "course_id"])
+    db["completions"].create(
+        {"user_id": int, "chat_id": int, "course_id": str, "step": int, "finished_at": str},
+        pk=("user_id", "chat_id", "course_id", "step"),
+    )
+    db["chats"].create({"chat_id": int, "active": int, "updated_at": str}, pk="chat_id")
+
+
+@migrations(name="0002_adaptive_tutor_and_review_cards")
+def _adaptive(db: sqlite_utils.Database) -> None:
+    """Second tries, check questions and spaced review: what each answer was, and the cards."""
+    for table in ("positions", "answers"):
+        db[table].add_column("target", str, not_null_default="question")
+        db[table].add_column("attempt", int, not_null_default=1)
+        db[table].add_column("reviewing", int, not_null_default=0)
+    db["paused_lessons"].create(
+        {column: kind for column, kind in db["positions"].columns_dict.items()},
+        pk=("user_id", "chat_id"),
+    )
+    db["cards"].create(
+        {
+            "user_id": int,
+            "chat_id": int,
+            "card_id": str,
+            "course_id": str,
+            "step": int,
+            "question_id": str,
+            "target": str,
+            "fsrs": str,
+            "due": str,
+            "last_grade": str,
+            "reviewed_at": str,
+        },
+        pk=("user_id", "chat_id", "card_id"),
+    )
+    db["cards"].create_index(["user_id", "chat_id", "due"])
+
+
+@migrations(name="0003_schedules")
+def _schedules(db: sqlite_utils.Database) -> None:
+    """Pace, deadline and reminders: the truth the reminder jobs are rebuilt from."""
+    db["schedules"].create(
+        {
+            "user_id": int,
+            "chat_id": int,
+            "zone": str,
+            "goal": str,
+            "remind_at": str,
+            "deadline": str,
+            "course_id": str,
+            "paused": int,
+            "awaiting": str,
+            "last_sent_on": str,
+            "plan": str,
+            "plan_made_on": str,
+            "done_at_plan": int,
+            "updated_at": str,
+        },
+        pk=("user_id", "chat_id"),
+    )
+
+
+@migrations(name="0004_next_reminder_at")
+def _next_reminder_at(db: sqlite_utils.Database) -> None:
+    """When each learner's next reminder is due, indexed: one sweep a minute finds who is due,
+    instead of one scheduler job per learner rebuilt at every start."""
+    from bot.core.reminders import next_at
+    from bot.store.schedules import row_schedule
+
+    db["schedules"].add_column("next_remind_at", str)
+    db.execute(
+        "create index schedules_next_remind_at on schedules (next_remind_at) "
+        "where next_remind_at is not null"
+    )
+    now = datetime.now(UTC)
+    for row in list(db["schedules"].rows):
+        moment = next_at(row_schedule(row), now)
+        if moment is not None:
+            db.execute(
+                "update schedules set next_remind_at = ? where user_id = ? and chat_id = ?",
+                [stamp(moment), row["user_id"], row["chat_id"]],
+            )
+
+
+def stamp(moment: datetime) -> str:
+    """How an instant is stored: UTC ISO 8601 to the millisecond, so text order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")

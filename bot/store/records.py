@@ -1,0 +1,177 @@
+"""What each learner did: every answer (`answers`), the steps they finished (`completions`) and
+each question as a spaced-review card with its FSRS state (`cards`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlite_utils
+
+from bot.content import Verdict
+from bot.core import memory
+from bot.core.model import (
+    AnswerRecord,
+    CardInfo,
+    CardKey,
+    Grade,
+    History,
+    Learner,
+    Rating,
+    Target,
+)
+from bot.core.say import Turn
+from bot.store.migrations import stamp
+
+_WHO = "user_id = ? and chat_id = ?"
+
+
+class Records:
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def history(self, learner: Learner, course_id: str) -> History:
+        """Every answer, finished step and card of one course: what the rules judge a learner by."""
+        args = [learner.user_id, learner.chat_id, course_id]
+        answers = tuple(
+            AnswerRecord(
+                course_id=course_id,
+                step=step,
+                question_id=question_id,
+                option_id=option_id,
+                verdict=Verdict(verdict),
+                at=datetime.fromisoformat(at),
+                target=Target(target),
+                attempt=attempt,
+                reviewing=bool(reviewing),
+            )
+            for step, question_id, option_id, verdict, at, target, attempt, reviewing in (
+                self.db.execute(
+                    "select step, question_id, option_id, verdict, answered_at, target, attempt, "
+                    f"reviewing from answers where {_WHO} and course_id = ? order by id",
+                    args,
+                )
+            )
+        )
+        finished = frozenset(
+            row[0]
+            for row in self.db.execute(
+                f"select step from completions where {_WHO} and course_id = ?", args
+            )
+        )
+        cards = self._cards(f"{_WHO} and course_id = ?", args)
+        return History(answers, finished, cards)
+
+    def cards(self, learner: Learner) -> tuple[CardInfo, ...]:
+        """Every card of this learner in this chat, soonest due first."""
+        return self._cards(_WHO, [learner.user_id, learner.chat_id])
+
+    def due(self, learner: Learner, now: datetime) -> tuple[CardInfo, ...]:
+        """Cards due for review now, the longest overdue first."""
+        return self._cards(f"{_WHO} and due <= ?", [learner.user_id, learner.chat_id, stamp(now)])
+
+    def next_due(self, learner: Learner, now: datetime) -> datetime | None:
+        """When the next card not yet due comes due."""
+        row = self.db.execute(
+            f"select min(due) from cards where {_WHO} and due > ?",
+            [learner.user_id, learner.chat_id, stamp(now)],
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def activity(self, learner: Learner) -> list[datetime]:
+        """When the learner finished a step or answered a review: what a streak counts."""
+        rows = self.db.execute(
+            f"""
+            select finished_at from completions where {_WHO}
+            union all
+            select answered_at from answers where {_WHO} and reviewing = 1
+            """,
+            [learner.user_id, learner.chat_id] * 2,
+        )
+        return [datetime.fromisoformat(at) for (at,) in rows]
+
+    def _cards(self, where: str, args: list) -> tuple[CardInfo, ...]:
+        rows = self.db.execute(
+            "select course_id, step, question_id, target, due, last_grade from cards "
+            f"where {where} order by due",
+            args,
+        )
+        return tuple(
+            CardInfo(
+                CardKey(course_id, step, question_id, Target(target)),
+                datetime.fromisoformat(due),
+                Grade(grade),
+            )
+            for course_id, step, question_id, target, due, grade in rows
+        )
+
+    # --- writes (inside the caller's transaction) ----------------------------------------
+
+    def record(self, learner: Learner, turn: Turn, now: datetime) -> None:
+        """The answer, the rated cards and the finished step one turn decided."""
+        for rating in turn.ratings:
+            self._rate(learner, rating, now)
+        if turn.answer is not None:
+            a = turn.answer
+            self.db.execute(
+                """
+                insert into answers (user_id, chat_id, course_id, step, question_id, option_id,
+                    verdict, answered_at, target, attempt, reviewing)
+                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    learner.user_id,
+                    learner.chat_id,
+                    a.course_id,
+                    a.step,
+                    a.question_id,
+                    a.option_id,
+                    a.verdict.value,
+                    stamp(a.at),
+                    a.target.value,
+                    a.attempt,
+                    int(a.reviewing),
+                ],
+            )
+        if turn.completed_step is not None:
+            self.db.execute(
+                """
+                insert or replace into completions (user_id, chat_id, course_id, step, finished_at)
+                values (?, ?, ?, ?, ?)
+                """,
+                [
+                    learner.user_id,
+                    learner.chat_id,
+                    turn.position.course_id,
+                    turn.completed_step,
+                    stamp(now),
+                ],
+            )
+
+    def _rate(self, learner: Learner, rating: Rating, now: datetime) -> None:
+        """Reschedule one card with FSRS, from its stored state."""
+        key = rating.card
+        who = [learner.user_id, learner.chat_id, key.id]
+        row = self.db.execute(
+            f"select fsrs from cards where {_WHO} and card_id = ?", who
+        ).fetchone()
+        scheduled = memory.review(row[0] if row else None, rating.grade, now)
+        self.db.execute(
+            """
+            insert or replace into cards (user_id, chat_id, card_id, course_id, step, question_id,
+                target, fsrs, due, last_grade, reviewed_at)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                *who,
+                key.course_id,
+                key.step,
+                key.question_id,
+                key.target.value,
+                scheduled.state,
+                stamp(scheduled.due),
+                rating.grade.value,
+                stamp(now),
+            ],
+        )

@@ -1,0 +1,90 @@
+"""Where an update goes: parse it, call the service (`bot.tutor`), deliver its reply.
+
+No decision is made here and nothing is saved here: the service decides and saves, in one
+transaction, before this module sends anything; so a crash between the two loses nothing and
+the next tap or /continue shows the learner where they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import ChatMemberUpdated, Update
+from telegram.ext import CallbackContext, ExtBot
+
+from bot.core.model import Learner
+from bot.telegram.delivery import Outbox
+from bot.tutor import Tutor
+
+
+class TutorContext(CallbackContext[ExtBot, dict, dict, dict]):
+    """PTB's context with the tutor's parts typed, instead of stringly `bot_data[...]`."""
+
+    @property
+    def tutor(self) -> Tutor:
+        return self.application.bot_data["tutor"]
+
+    @property
+    def outbox(self) -> Outbox:
+        return self.application.bot_data["outbox"]
+
+
+Handler = Callable[[Update, TutorContext], Coroutine[Any, Any, None]]
+
+
+def learner_of(update: Update) -> Learner | None:
+    """Who wrote or tapped, in which chat, with the name they go by."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return None
+    return Learner(user.id, chat.id, user.first_name, user.username)
+
+
+def command(name: str) -> Handler:
+    """The handler of one /command: the service gets the learner and the text after it."""
+
+    async def handle(update: Update, context: TutorContext) -> None:
+        learner = learner_of(update)
+        if learner is not None:
+            args = " ".join(context.args or [])
+            await context.outbox.deliver(
+                learner.chat_id, context.tutor.command(learner, name, args)
+            )
+
+    return handle
+
+
+async def unknown_command(update: Update, context: TutorContext) -> None:
+    """Answer a command we don't know with the ones we do."""
+    learner, message = learner_of(update), update.effective_message
+    if learner is not None and message is not None:
+        name = (message.text or "/").split()[0].split("@")[0].removeprefix("/")
+        await context.outbox.deliver(learner.chat_id, context.tutor.command(learner, name))
+
+
+async def text(update: Update, context: TutorContext) -> None:
+    """Typed text: an answer the schedule waits for, else a hint towards the buttons."""
+    learner, message = learner_of(update), update.effective_message
+    if learner is not None and message is not None and message.text is not None:
+        await context.outbox.deliver(learner.chat_id, context.tutor.text(learner, message.text))
+
+
+async def tap(update: Update, context: TutorContext) -> None:
+    """A button was tapped: the service decides and saves, then the tap is answered, the tapped
+    message settled and what follows sent."""
+    query, learner = update.callback_query, learner_of(update)
+    if query is None or learner is None:
+        return
+    reply = context.tutor.tap(learner, query.data)
+    await context.outbox.deliver(learner.chat_id, reply, query)
+
+
+async def membership(update: Update, context: TutorContext) -> None:
+    """The learner blocked or unblocked the bot in their private chat."""
+    changed: ChatMemberUpdated | None = update.my_chat_member
+    learner = learner_of(update)
+    if changed is None or learner is None:
+        return
+    active = changed.new_chat_member.status not in ("kicked", "left")
+    context.tutor.chat_member(learner, active)

@@ -1,0 +1,122 @@
+"""The tutor service: one method per thing a learner can do, and nothing about Telegram.
+
+Each use case reads the learner's state once, lets the pure rules (`bot.core`) decide with
+`now` passed in, saves the result in one transaction (`bot.store`), and returns a `Reply`: the
+messages to show (`bot.views`), a short toast for a tap, and what becomes of the tapped
+message. The Telegram handlers, the terminal player and group study are thin shells over it.
+
+    tutor = Tutor(library, store, clock)
+    reply = tutor.tap(learner, "a:3:neural-networks:4:0:b")
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.content import Library
+from bot.core.model import Learner, Refusal
+from bot.store import Store
+from bot.tutor.lessons import Lessons
+from bot.tutor.pace import Pace
+from bot.tutor.reply import DropButtons, Reply, ShowChoice, Tapped
+from bot.views import callbacks, menus
+
+__all__ = ["COMMANDS", "DropButtons", "Reply", "ShowChoice", "Tapped", "Tutor"]
+
+log = logging.getLogger(__name__)
+
+
+class Tutor:
+    """The service, built once by the composition root with the real or a test clock."""
+
+    def __init__(self, library: Library, store: Store, clock: Callable[[], datetime]):
+        self.library, self.store, self.clock = library, store, clock
+        self.lessons = Lessons(library, store, clock)
+        self.pace = Pace(library, store, clock)
+
+    def tap(self, learner: Learner, data: str | None) -> Reply:
+        """A button was tapped: whatever its data says, decoded once and routed to its use case.
+        Anything that does not decode, or names nothing that exists, changes nothing."""
+        reply = self._route(learner, callbacks.decode(data))
+        if reply.outcome == "forged":
+            log.warning("tap %r from user %s names nothing live", data, learner.user_id)
+        return reply
+
+    def _route(self, learner: Learner, action: callbacks.Action | None) -> Reply:
+        lessons = self.lessons
+        match action:
+            case callbacks.Courses():
+                return lessons.courses(learner)
+            case callbacks.OpenCourse(course_id):
+                return lessons.open_course(learner, course_id)
+            case callbacks.OpenStep(course_id, step):
+                return lessons.open_step(learner, course_id, step)
+            case callbacks.Answer(seq, course_id, step, question, option_id):
+                return lessons.answer(learner, seq, course_id, step, question, option_id)
+            case callbacks.Next(seq):
+                return lessons.move_on(learner, seq)
+            case callbacks.AnotherWay(seq):
+                return lessons.another_way(learner, seq)
+            case callbacks.TryAgain(seq):
+                return lessons.retry_check(learner, seq)
+            case callbacks.Skip(seq):
+                return lessons.skip(learner, seq)
+            case callbacks.Review():
+                return lessons.review(learner)
+            case callbacks.Pace(kind, value):
+                reply = self.pace.choose(learner, kind, value)
+                if reply.outcome == "forged":
+                    return lessons.refuse(learner, Refusal.UNKNOWN)
+                return reply
+        return lessons.refuse(learner, Refusal.UNKNOWN)
+
+    def command(self, learner: Learner, name: str, args: str = "") -> Reply:
+        """A /command with the text after it. Writing to the bot also means the learner is there
+        and accepts messages again (they may have blocked it before)."""
+        self._hello(learner)
+        run = COMMANDS.get(name)
+        if run is None:
+            return self.lessons.unknown_command(learner, f"/{name}")
+        return run(self, learner, args)
+
+    def text(self, learner: Learner, text: str) -> Reply:
+        """Typed text: the answer the schedule waits for, else a hint towards the buttons."""
+        self._hello(learner)
+        return self.pace.typed(learner, text) or Reply((menus.text_hint(),))
+
+    def _hello(self, learner: Learner) -> None:
+        with self.store.transaction():
+            self.store.people.seen(learner, self.clock())
+
+    def chat_blocked(self, chat_id: int) -> None:
+        """Telegram refused a message because the learner blocked the bot: write no more."""
+        log.info("chat %s refuses messages; marked inactive", chat_id)
+        with self.store.transaction():
+            self.store.people.set_active(chat_id, False, self.clock())
+
+    def chat_member(self, learner: Learner, active: bool) -> None:
+        """The learner blocked (False) or unblocked (True) the bot; reminders follow by
+        themselves, since the sweep skips inactive chats."""
+        with self.store.transaction():
+            if active:
+                self.store.people.seen(learner, self.clock())
+            else:
+                self.store.people.set_active(learner.chat_id, False, self.clock())
+
+
+Command = Callable[[Tutor, Learner, str], Reply]
+
+COMMANDS: dict[str, Command] = {
+    "start": lambda tutor, learner, args: tutor.lessons.start(learner, args or None),
+    "continue": lambda tutor, learner, _args: tutor.lessons.resume(learner),
+    "progress": lambda tutor, learner, _args: tutor.lessons.progress(learner),
+    "review": lambda tutor, learner, _args: tutor.lessons.review(learner),
+    "pace": lambda tutor, learner, _args: tutor.pace.pace(learner),
+    "deadline": lambda tutor, learner, args: tutor.pace.deadline(learner, args),
+    "stop": lambda tutor, learner, _args: tutor.pace.stop(learner),
+    "courses": lambda tutor, learner, _args: tutor.lessons.courses(learner),
+    "help": lambda tutor, learner, _args: tutor.lessons.help(learner),
+}
+"""Every command, as the menu lists them (`views.menus.COMMANDS` describes each)."""

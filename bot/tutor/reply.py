@@ -1,0 +1,39 @@
+"""What the service returns for every action: what to show, as plain data any shell delivers.
+
+Telegram sends the messages, answers the tap with the toast and settles the tapped message; the
+terminal prints the messages and numbers their buttons. Neither decides anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.views.message import Message
+
+
+@dataclass(frozen=True)
+class ShowChoice:
+    """The tapped question stays in the chat without buttons, with the learner's choice."""
+
+    chosen: str
+
+
+@dataclass(frozen=True)
+class DropButtons:
+    """The tapped message keeps its text and loses its buttons: they have been used."""
+
+
+Tapped = ShowChoice | DropButtons
+
+
+@dataclass(frozen=True)
+class Reply:
+    messages: tuple[Message, ...] = ()
+    toast: str | None = None
+    """The short answer to a tap (at most 200 characters); None stops the spinner silently."""
+    tapped: Tapped | None = None
+    """What becomes of the tapped message; None leaves it as it is."""
+    completed: int | None = None
+    """The step this action finished, if any (the terminal moves on to the next)."""
+    outcome: str = "ok"
+    """One word for the log: ok, refused, forged."""
