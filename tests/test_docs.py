@@ -1,0 +1,28 @@
+"""The README tells the truth about the package and the commands."""
+
+from __future__ import annotations
+
+from bot.tutor import COMMANDS
+from bot.views.menus import COMMANDS as MENU
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_module_is_in_the_readme_layout() -> None:
+    layout = README[README.index("## How it is built") :]
+    modules = [
+        path.relative_to(ROOT / "bot")
+        for path in (ROOT / "bot").rglob("*.py")
+        if path.name != "__init__.py" or path.parent != ROOT / "bot"
+    ]
+    missing = [str(m) for m in modules if m.name not in layout and m.stem not in layout]
+    assert missing == []
+
+
+def test_the_menu_lists_every_command_the_service_runs_in_the_same_order() -> None:
+    assert [name for name, _ in MENU] == list(COMMANDS)
+
+
+def test_every_command_is_in_the_readme() -> None:
+    assert [name for name in COMMANDS if f"`/{name}`" not in README] == []
