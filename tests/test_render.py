@@ -117,3 +117,19 @@ def test_when_says_it_as_a_person_would() -> None:
     assert msg.when(now + timedelta(hours=5), now) == "in 5 hours"
     assert msg.when(now + timedelta(days=1), now) == "tomorrow"
     assert msg.when(now + timedelta(days=13), now) == "in 13 days"
+
+
+def test_a_line_too_long_for_one_message_is_cut_without_breaking_an_entity_or_losing_text() -> None:
+    from tests.fake_telegram import HtmlParser
+
+    for text in ("x" * 5000, "a&amp;b " * 900 + "&lt;" * 4000, "😀" * 3000):
+        parts = msg.split(render.Message(text))
+        plain = [HtmlParser(p.text).parse()[0] for p in parts]  # each part is valid HTML
+        assert all(0 < msg.visible_length(p.text) <= msg.MAX_TEXT for p in parts)
+        assert "".join(plain).replace(" ", "") == msg.plain(text).replace(" ", "")
+
+
+def test_an_unknown_command_is_echoed_at_a_commands_length() -> None:
+    from bot.views import menus
+
+    assert menus.unknown_command("/" + "<" * 4000).text.startswith(f"I don't know /{'&lt;' * 31}…")

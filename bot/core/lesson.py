@@ -120,9 +120,15 @@ def answer(
     if course is None or step is None or not 0 <= question_index < len(step.questions):
         return Refusal.UNKNOWN
     refused = stale(current, tap_seq)
+    here = (current.course_id, current.step, current.question) if current else None
+    if refused is Refusal.ALREADY_COUNTED and (
+        current is None
+        or current.chosen is None
+        or here != (course_id, step_number, question_index)
+    ):
+        refused = Refusal.OUTDATED  # the prompt before was another one, left unanswered
     if refused is not None or current is None:
         return refused or Refusal.OUTDATED
-    here = (current.course_id, current.step, current.question)
     if current.phase is not Phase.ASKING or here != (course_id, step_number, question_index):
         return Refusal.UNKNOWN
     question = target_question(step, current)

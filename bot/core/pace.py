@@ -153,9 +153,11 @@ def _zone(s: Schedule, zone: str) -> PaceTurn:
 
 
 def _time(s: Schedule, at: str) -> PaceTurn:
-    goal = Goal(s.goal or Goal.ONE_A_DAY)
-    updated = replace(s, remind_at=at, goal=goal.value, awaiting=None, paused=False)
-    return PaceTurn(updated, (PaceSet(goal, at, updated.zone or "UTC"),))
+    """Reminders at `at`, in the learner's zone (UTC if they never gave one: what we say is
+    what we save, or the reminder would never come)."""
+    goal, zone = Goal(s.goal or Goal.ONE_A_DAY), s.zone or "UTC"
+    updated = replace(s, zone=zone, remind_at=at, goal=goal.value, awaiting=None, paused=False)
+    return PaceTurn(updated, (PaceSet(goal, at, zone),))
 
 
 def _typed_deadline(s: Schedule, text: str, facts: PaceFacts) -> PaceTurn:

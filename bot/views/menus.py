@@ -71,8 +71,9 @@ def help_text() -> Message:
 
 
 def unknown_command(command: str) -> Message:
-    body = help_text().text
-    return Message(f"I don't know {esc(command)}.\n\n{body}")
+    """Whatever was typed is echoed, escaped and cut to a command's length (32 characters)."""
+    shown = command if len(command) <= 33 else command[:32] + "…"
+    return Message(f"I don't know {esc(shown)}.\n\n{help_text().text}")
 
 
 def text_hint() -> Message:

@@ -72,6 +72,8 @@ def split(message: Message, limit: int = MAX_TEXT) -> list[Message]:
         return [message]
     parts: list[str] = []
     for piece in _pieces(message.text, limit):
+        if not piece.strip():
+            continue
         if parts and visible_length(parts[-1] + "\n\n" + piece) <= limit:
             parts[-1] += "\n\n" + piece
         else:
@@ -90,12 +92,34 @@ def _pieces(text: str, limit: int) -> list[str]:
     return pieces
 
 
+_TOKEN = re.compile(r"<[^>]+>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|.", re.DOTALL)
+"""A tag, an entity, or one character: what a too-long word may be cut between."""
+
+
 def _cut_words(line: str, limit: int) -> list[str]:
-    out = [""]
-    for word in line.split(" "):
-        candidate = f"{out[-1]} {word}" if out[-1] else word
-        if visible_length(candidate) <= limit:
-            out[-1] = candidate
-        else:
-            out.append(word[:limit])
-    return out
+    """A line over the limit, cut between words; a word over the limit, between characters but
+    never inside an entity or a tag. Nothing is dropped and no part is empty."""
+    parts: list[str] = []
+    current, size = "", 0
+
+    def close() -> None:
+        nonlocal current, size
+        if current.strip():
+            parts.append(current.strip(" "))
+        current, size = "", 0
+
+    for word in re.split(r"( )", line):
+        width = visible_length(word)
+        if size + width <= limit:
+            current, size = current + word, size + width
+            continue
+        close()
+        if word == " ":
+            continue
+        for token in [word] if width <= limit else _TOKEN.findall(word):
+            width = visible_length(token)
+            if size + width > limit:
+                close()
+            current, size = current + token, size + width
+    close()
+    return parts
