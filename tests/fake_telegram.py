@@ -16,6 +16,16 @@ this module: a trimmed copy of the Bot API 10.1 reference holding only the metho
 answers (those in ``HANDLERS``, ``getUpdates``, and a few real ones it accepts and records in
 ``unimplemented``). Any other method answers 404 as an unknown one does, even a real one: add it
 to that file, copied from the reference, before a test or the bot uses it.
+
+Fault injection (deterministic, or at random with a seed) covers what production throws at a bot:
+``fail_next`` (a JSON error such as 429 with retry_after, or with ``html=True`` the HTML page a
+proxy in front of Telegram serves for a 500/502), ``reset_next`` (the TCP connection is dropped
+with a reset and no HTTP response; ``after_effect=True`` first applies the call: a response lost
+after the call took effect), ``hang_next`` (no response for a while, then a reset), ``delay``
+(slow but successful), ``chaos`` (any of these at random, reproducibly per chat), and on the
+update side ``duplicate_next_updates``, ``push_raw_update`` and ``reorder_updates``. Injected
+faults are recorded as excused calls, never as refusals; ``injected`` counts them per kind and
+``lost_responses`` lists the calls that took effect although the client got no answer.
 """
 
 from __future__ import annotations
@@ -25,13 +35,16 @@ import contextlib
 import functools
 import itertools
 import json
+import random
 import re
 import socket
+import struct
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -361,6 +374,10 @@ class Call:
     status: int = 200
     description: str = ""
     excused: bool = False  # injected by fail_next, or answered to a client that had hung up
+    # The kind of injected fault ("429", "502_html", "reset", "lost_response", "hang", ...), or "".
+    # status is 0 when no HTTP response was sent (reset, hang); 200 for a lost response.
+    fault: str = ""
+    result: Any = field(default=None, repr=False, compare=False)  # what a success returned
 
 
 class CallbackAnswer(NamedTuple):
@@ -401,6 +418,62 @@ class _Delay:
     effect_first: bool
 
 
+@dataclass(frozen=True)
+class _Fault:
+    """One injected fault. Without ``error`` the client gets no HTTP response at all: the
+    connection is reset, after holding it ``hang`` seconds if set."""
+
+    kind: str  # the key counted in FakeTelegram.injected
+    error: ApiError | None = None  # answered (as Telegram's JSON, or a proxy's HTML page)
+    html: bool = False
+    hang: float = 0.0
+    after_effect: bool = False  # apply the call first, then lose its response
+
+
+CHAOS_KINDS = ("429", "502_html", "reset", "lost_response", "hang")
+CHAOS_METHODS = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery")
+
+
+def _fault_of_kind(kind: str, retry_after: int, hang_seconds: float) -> _Fault:
+    """The faults ``chaos`` can pick: 429, 500, 502, 500_html, 502_html, reset, lost_response,
+    hang, hang_after_effect."""
+    status, _, html = kind.partition("_")
+    if status in ("500", "502") and html in ("", "html"):
+        return _Fault(kind, ApiError(int(status), HTTPStatus(int(status)).phrase), bool(html))
+    flood = ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+    faults = {
+        "429": _Fault(kind, flood),
+        "reset": _Fault(kind),
+        "lost_response": _Fault(kind, after_effect=True),
+        "hang": _Fault(kind, hang=hang_seconds),
+        "hang_after_effect": _Fault(kind, hang=hang_seconds, after_effect=True),
+    }
+    if kind not in faults:
+        raise ValueError(f"unknown fault kind {kind!r}")
+    return faults[kind]
+
+
+@dataclass
+class _Chaos:
+    seed: int | str
+    rate: float
+    faults: list[_Fault]
+    methods: frozenset[str]  # lower-cased
+    counts: Counter[tuple[str, Any]] = field(default_factory=Counter)
+
+    def pick(self, method: str, chat: Any) -> _Fault | None:
+        """Decided by (seed, method, chat, how many such calls came before) alone, so a chat
+        meets the same faults whatever the interleaving with other chats."""
+        if method.lower() not in self.methods:
+            return None
+        n = self.counts[(method.lower(), chat)]
+        self.counts[(method.lower(), chat)] += 1
+        rng = random.Random(f"{self.seed}|{method.lower()}|{chat}|{n}")
+        if rng.random() >= self.rate:
+            return None
+        return rng.choice(self.faults)
+
+
 class FakeTelegram:
     """The fake server plus the simulated users: ``with FakeTelegram() as tg:`` or start/stop."""
 
@@ -422,7 +495,12 @@ class FakeTelegram:
         self._queries: dict[str, bool] = {}  # callback_query_id → answered
         self._allowed: list[str] = []
         self._poll_generation = 0
-        self._faults: dict[str, deque[ApiError]] = {}
+        self._faults: dict[str, deque[_Fault]] = {}
+        self._chaos: _Chaos | None = None
+        self._injected: Counter[str] = Counter()
+        self._lost: list[Call] = []
+        self._duplicate_next = 0
+        self._query_chats: dict[str, int] = {}  # callback_query_id → chat, for chaos
         self._delays: dict[str, list[_Delay]] = {}
         self._bot_settings: dict[tuple[str, str, str], Any] = {}
         self._calls: list[Call] = []
@@ -435,6 +513,7 @@ class FakeTelegram:
         self._started = time.time()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
+        self._stopping: asyncio.Event | None = None  # ends hanging calls when the server stops
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -458,6 +537,8 @@ class FakeTelegram:
             return
         self._closing = True
         self._loop.call_soon_threadsafe(self._notify)
+        if self._stopping:
+            self._loop.call_soon_threadsafe(self._stopping.set)
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
@@ -482,6 +563,7 @@ class FakeTelegram:
         self._loop = loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
@@ -562,6 +644,7 @@ class FakeTelegram:
                 self._set_blocked(user_id, blocked=False)
             query_id = str(next(self._query_ids))
             self._queries[query_id] = False
+            self._query_chats[query_id] = chat_id
             self._push_update({"callback_query": {
                 "id": query_id, "from": self._users[user_id], "message": self._message_json(msg),
                 "chat_instance": str(abs(chat_id) * 7919), "data": callback_data,
@@ -619,24 +702,137 @@ class FakeTelegram:
 
     def _push_update(self, payload: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
-        self._updates.append({"update_id": update_id, **payload})
-        self._wake_pollers()
+        self._enqueue({"update_id": update_id, **payload})
         return update_id
+
+    def _enqueue(self, update: dict[str, Any]) -> None:
+        self._updates.append(update)
+        if self._duplicate_next > 0:
+            self._duplicate_next -= 1
+            self._updates.append(json.loads(json.dumps(update)))
+        self._wake_pollers()
+
+    # ------------------------------------------------------------ update faults
+
+    def duplicate_next_updates(self, n: int = 1) -> None:
+        """Each of the next ``n`` updates queued (by any user action or push) is queued twice
+        in a row with the same update_id, so one getUpdates answer holds it twice, as a bot
+        sees an update Telegram redelivers. Confirming an offset past it drops both copies;
+        ``pending_updates`` counts both."""
+        with self._lock:
+            self._duplicate_next += n
+
+    def push_raw_update(self, update: dict[str, Any]) -> int:
+        """Queue an update with its own update_id, e.g. a copy of one already delivered, to
+        redeliver it. Offsets still rule: a getUpdates whose offset is past its id drops it, as
+        Telegram would, so only a poll with no offset or an older one (a restarted bot) gets it.
+        Later updates get ids above every id seen. Returns the update_id."""
+        update_id = update.get("update_id")
+        assert isinstance(update_id, int) and update_id > 0, "update_id must be a positive int"
+        assert len(update) >= 2, "an update needs a kind besides update_id"
+        with self._lock:
+            self._update_ids = itertools.count(max(update_id + 1, next(self._update_ids)))
+            self._enqueue(json.loads(json.dumps(update)))
+        return update_id
+
+    def reorder_updates(self, seed: int | str) -> list[int]:
+        """Shuffle the pending (unconfirmed) updates with ``random.Random(seed)`` and return
+        their update_ids in the new order. update_ids then arrive out of order, so a bot that
+        confirms "last update_id + 1" (as python-telegram-bot does) drops every pending update
+        below that id, delivered or not, and gets those above it again. Telegram keeps one
+        chat's updates in order; this checks the bot tolerates it anyway."""
+        with self._lock:
+            random.Random(seed).shuffle(self._updates)
+            return [u["update_id"] for u in self._updates]
 
     # ------------------------------------------------------------ fault injection
 
     def fail_next(
         self, method: str, status: int, description: str | None = None,
-        retry_after: int | None = None, times: int = 1,
+        retry_after: int | None = None, times: int = 1, *, html: bool = False,
     ) -> None:  # fmt: skip
-        """The next ``times`` calls of ``method`` fail without taking effect."""
+        """The next ``times`` calls of ``method`` fail without taking effect. With ``html`` the
+        error is the page a proxy in front of Telegram serves (text/html, e.g.
+        ``<html><body>502 Bad Gateway</body></html>``), not Telegram's JSON."""
         if status == 429:
             retry_after = retry_after or 1
             description = description or f"Too Many Requests: retry after {retry_after}"
         defaults = {502: "Bad Gateway", 500: "Internal Server Error", 403: BLOCKED, 409: CONFLICT}
+        if html:
+            defaults[status] = HTTPStatus(status).phrase
         error = ApiError(status, description or defaults.get(status, "Bad Request"), retry_after)
+        fault = _Fault(f"{status}_html" if html else str(status), error, html)
+        self._queue_fault(method, fault, times)
+
+    def fail_next_html(self, method: str, status: int = 502, times: int = 1) -> None:
+        """``fail_next(method, status, times=times, html=True)``: a proxy's HTML error page."""
+        self.fail_next(method, status, times=times, html=True)
+
+    def reset_next(self, method: str, times: int = 1, *, after_effect: bool = False) -> None:
+        """The next ``times`` calls of ``method`` get no HTTP response: the server resets the
+        TCP connection (httpx raises ``ReadError``, python-telegram-bot ``NetworkError``).
+        ``after_effect`` applies the call first (message stored, edit applied, query answered):
+        a response lost after the call took effect, listed in ``lost_responses``. A call that
+        Telegram refuses is answered with its refusal as usual, and the fault is spent."""
+        self._queue_fault(method, _Fault("lost_response" if after_effect else "reset",
+                                         after_effect=after_effect), times)  # fmt: skip
+
+    def hang_next(
+        self, method: str, seconds: float, times: int = 1, *, after_effect: bool = False
+    ) -> None:
+        """The next ``times`` calls of ``method`` get no response for ``seconds`` (make it longer
+        than the client's read timeout, so it times out), then a reset; never a success. The
+        wait runs on the server loop (other calls go on) and ends early when the server stops.
+        ``after_effect`` as for ``reset_next``."""
+        kind = "hang_after_effect" if after_effect else "hang"
+        self._queue_fault(method, _Fault(kind, hang=seconds, after_effect=after_effect), times)
+
+    def clear_faults(self) -> None:
+        """Forget every fault queued with the ``*_next`` methods and stop chaos."""
         with self._lock:
-            self._faults.setdefault(method.lower(), deque()).extend([error] * times)
+            self._faults.clear()
+        self.chaos_off()
+
+    def _queue_fault(self, method: str, fault: _Fault, times: int) -> None:
+        with self._lock:
+            self._faults.setdefault(method.lower(), deque()).extend([fault] * times)
+
+    def chaos(
+        self,
+        seed: int | str,
+        rate: float = 0.05,
+        kinds: tuple[str, ...] = CHAOS_KINDS,
+        methods: tuple[str, ...] = CHAOS_METHODS,
+        *,
+        hang_seconds: float = 6.0,
+        retry_after: int = 1,
+    ) -> None:
+        """From now on each call of ``methods`` meets, with probability ``rate``, one fault
+        drawn uniformly from ``kinds``: "429" (JSON, ``retry_after``), "500", "502",
+        "500_html", "502_html", "reset", "lost_response" (reset after the effect), "hang" and
+        "hang_after_effect" (no answer for ``hang_seconds``, just over python-telegram-bot's
+        5 s read timeout by default, then a reset). Faults queued by the ``*_next`` methods go
+        first. The draw for a call depends only on (seed, method, chat, how many calls of that
+        method to that chat came before; answerCallbackQuery counts in the tapped chat), so a
+        chat meets the same faults in every run whatever the interleaving with other chats."""
+        faults = [_fault_of_kind(kind, retry_after, hang_seconds) for kind in kinds]
+        assert faults and 0 <= rate <= 1, "chaos needs kinds and a rate in [0, 1]"
+        with self._lock:
+            self._chaos = _Chaos(seed, rate, faults, frozenset(m.lower() for m in methods))
+
+    def chaos_off(self) -> None:
+        with self._lock:
+            self._chaos = None
+
+    def _take_fault(self, method: str, params: dict[str, Any]) -> _Fault | None:
+        with self._lock:
+            queued = self._faults.get(method.lower())
+            if queued:
+                return queued.popleft()
+            if not self._chaos:
+                return None
+            chat = params.get("chat_id", self._query_chats.get(params.get("callback_query_id")))
+            return self._chaos.pick(method, chat)
 
     def delay(
         self, method: str, seconds: float, *, chat_id: int | None = None, effect_first: bool = False
@@ -664,6 +860,45 @@ class FakeTelegram:
         """Every 4xx/5xx returned that was not injected: the bot sent something Telegram refuses."""
         with self._lock:
             return list(self._refusals)
+
+    @property
+    def injected(self) -> Counter[str]:
+        """How many faults of each kind were injected so far (a copy); a kind spent on a call
+        that was refused instead (``after_effect`` on a refused call) is not counted."""
+        with self._lock:
+            return Counter(self._injected)
+
+    @property
+    def lost_responses(self) -> list[Call]:
+        """Calls that took effect while the client got no answer (``reset_next``/``hang_next``
+        with after_effect, chaos "lost_response"/"hang_after_effect"): a bot retrying one of
+        these repeats it through no fault of its own. ``Call.result`` holds what it returned
+        (e.g. the message sent)."""
+        with self._lock:
+            return list(self._lost)
+
+    def sent_texts(self, chat_id: int) -> list[str]:
+        """The plain text of every message the bot sent to the chat, oldest first: deleted
+        ones included, edited ones with their final text."""
+        return [m.text for m in self.chat_messages(chat_id)]
+
+    def duplicates(self, chat_id: int) -> int:
+        """Bot messages the learner sees twice in a row. Over the chat's messages in order,
+        deleted ones left out (the learner no longer sees them), count each bot message whose
+        final text and button labels (rows of labels, callback_data ignored) equal those of the
+        message right before it, when that one is the bot's too. A message of the user's in
+        between breaks the run; three in a row count 2."""
+        with self._lock:
+            live = [m for m in self._messages.get(chat_id, {}).values() if not m.deleted]
+
+        def seen(m: Message) -> tuple[str, list[list[str]]]:
+            return m.text, [[label for label, _ in row] for row in m.buttons]
+
+        return sum(
+            1
+            for before, msg in itertools.pairwise(live)
+            if before.from_bot and msg.from_bot and seen(before) == seen(msg)
+        )
 
     @property
     def callback_answers(self) -> list[CallbackAnswer]:
@@ -769,13 +1004,17 @@ class FakeTelegram:
         try:
             method, params = self._resolve(request), await _read_params(request)
             params = decode_params(method, params, self.strict_params)
-            with self._lock:
-                fault = self._faults.get(method.lower())
-                if fault:
-                    injected = True
-                    raise fault.popleft()
+            fault = self._take_fault(method, params)
+            if fault and fault.error and not fault.html:
+                injected = True
+                self._count(fault)
+                raise fault.error
+            if fault and not fault.after_effect:
+                return await self._inject(request, method, params, fault)
             result = await self._perform(method, params)
-            self._record(method, params)
+            if fault:  # the call took effect: now lose its response
+                return await self._inject(request, method, params, fault, result)
+            self._record(method, params, result=result)
             return web.json_response({"ok": True, "result": result})
         except ApiError as error:
             gone = await _client_gone(request) if error.description == CONFLICT else False
@@ -799,14 +1038,45 @@ class FakeTelegram:
         return load_spec()[method.lower()][0]
 
     def _record(
-        self, method: str, params: dict, error: ApiError | None = None, excused: bool = False
-    ) -> None:
+        self, method: str, params: dict, error: ApiError | None = None, excused: bool = False,
+        *, fault: str = "", result: Any = None,
+    ) -> Call:  # fmt: skip
         status, description = (error.status, error.description) if error else (200, "")
-        call = Call(method, params, time.time(), status, description, excused)
+        call = Call(method, params, time.time(), status, description, excused, fault, result)
         with self._lock:
             self._calls.append(call)
             if error and not excused:
                 self._refusals.append(call)
+        return call
+
+    def _count(self, fault: _Fault) -> None:
+        with self._lock:
+            self._injected[fault.kind] += 1
+
+    async def _inject(
+        self, request: web.Request, method: str, params: dict, fault: _Fault, result: Any = None
+    ) -> web.Response:
+        """Answer an HTML error page, or no response at all (after holding the connection)."""
+        self._count(fault)
+        if fault.error:  # a proxy's error page
+            self._record(method, params, fault.error, True, fault=fault.kind)
+            code = fault.error.status
+            page = f"<html><body>{code} {HTTPStatus(code).phrase}</body></html>"
+            return web.Response(status=code, text=page, content_type="text/html")
+        if fault.after_effect:
+            call = self._record(method, params, None, True, fault=fault.kind, result=result)
+            with self._lock:
+                self._lost.append(call)
+        else:
+            what = f"no response for {fault.hang:g}s, then " if fault.hang else ""
+            lost = ApiError(0, f"{what}connection reset (injected)")
+            self._record(method, params, lost, True, fault=fault.kind)
+        if fault.hang:
+            assert self._stopping is not None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), fault.hang)
+        _reset(request)
+        return web.Response(status=499)  # never reaches the client
 
     async def _perform(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getUpdates":
@@ -1116,6 +1386,18 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
     for name, value in form.items():
         params[name] = value if isinstance(value, str) else f"<file {value.filename}>"
     return params
+
+
+def _reset(request: web.Request) -> None:
+    """Drop the connection with a TCP reset (SO_LINGER 0), no HTTP response."""
+    transport = request.transport
+    if transport is None or transport.is_closing():
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
 
 
 async def _client_gone(request: web.Request) -> bool:

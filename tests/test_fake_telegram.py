@@ -7,13 +7,17 @@ behaviour the bot relies on (long polling, offsets, keyboards, edits) is modelle
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import json
+import random
 import threading
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import pytest
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import (
@@ -24,11 +28,13 @@ from telegram.error import (
     InvalidToken,
     NetworkError,
     RetryAfter,
+    TelegramError,
+    TimedOut,
 )
 from telegram.ext import ApplicationBuilder
 from telegram.warnings import PTBUserWarning
 
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import CallbackAnswer, FakeTelegram
 
 pytestmark = [
     pytest.mark.filterwarnings("error::telegram.warnings.PTBUserWarning"),
@@ -447,3 +453,199 @@ def test_wait_for_times_out_with_a_transcript() -> None:
         fake.send_text(ADA, "/start")
         with pytest.raises(AssertionError, match=r"(?s)timed out.*user: '/start'"):
             fake.wait_for(lambda t: t.last_message(ADA), timeout=0.1)
+
+
+# ------------------------------------------------------------------ faults for the fault suite
+
+
+def send_url(tg: FakeTelegram) -> str:
+    return f"{tg.base_url}{tg.token}/sendMessage"
+
+
+async def test_a_proxy_error_page_is_html_and_takes_no_effect(tg: FakeTelegram, bot: Bot) -> None:
+    tg.fail_next("sendMessage", 502, html=True)
+    tg.fail_next_html("sendMessage", 500)
+    async with httpx.AsyncClient() as client:
+        response = await client.post(send_url(tg), data={"chat_id": ADA, "text": "x"})
+    assert response.status_code == 502 and response.headers["content-type"].startswith("text/html")
+    assert response.text == "<html><body>502 Bad Gateway</body></html>"
+    with pytest.raises(NetworkError, match=r"Internal Server Error \(500\)\. Parsing the server"):
+        await bot.send_message(ADA, "x")
+    assert tg.chat_messages(ADA) == [] and tg.refusals == []
+    calls = [(c.status, c.excused, c.fault) for c in tg.calls_to("sendMessage")]
+    assert calls == [(502, True, "502_html"), (500, True, "500_html")]
+    assert tg.injected == Counter({"502_html": 1, "500_html": 1})
+
+
+async def test_a_reset_is_a_transport_error_and_takes_no_effect(tg: FakeTelegram, bot: Bot) -> None:
+    tg.reset_next("sendMessage", times=2)
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(httpx.TransportError):  # no HTTP status at all
+            await client.post(send_url(tg), data={"chat_id": ADA, "text": "x"})
+    with pytest.raises(NetworkError, match=r"httpx\.ReadError") as caught:
+        await bot.send_message(ADA, "x")
+    assert not isinstance(caught.value, TimedOut)
+    await bot.send_message(ADA, "through")
+    assert tg.sent_texts(ADA) == ["through"] and tg.lost_responses == []
+    assert [(c.status, c.fault) for c in tg.calls_to("sendMessage")] == [
+        (0, "reset"),
+        (0, "reset"),
+        (200, ""),
+    ]
+    assert tg.refusals == [] and tg.injected == Counter(reset=2)
+
+
+async def test_a_response_lost_after_effect_leaves_the_effect(tg: FakeTelegram, bot: Bot) -> None:
+    sent = await bot.send_message(ADA, "Q", reply_markup=keyboard([("A", "a")]))
+    query = tg.tap(ADA, sent.message_id, "a")
+    for method in ("sendMessage", "editMessageText", "answerCallbackQuery"):
+        tg.reset_next(method, after_effect=True)
+    with pytest.raises(NetworkError):
+        await bot.send_message(ADA, "once")
+    with pytest.raises(NetworkError):
+        await bot.edit_message_text("Q, answered", ADA, sent.message_id)
+    with pytest.raises(NetworkError):
+        await bot.answer_callback_query(query, "Right")
+    assert tg.sent_texts(ADA) == ["Q, answered", "once"]
+    assert tg.callback_answers == [CallbackAnswer(query, "Right", False)]
+    lost = tg.lost_responses
+    assert [c.method for c in lost] == ["sendMessage", "editMessageText", "answerCallbackQuery"]
+    assert lost[0].status == 200 and lost[0].result["message_id"] == 2
+    await bot.send_message(ADA, "once")  # a retry: a duplicate the lost response forced
+    assert tg.duplicates(ADA) == 1
+    assert tg.injected == Counter(lost_response=3) and tg.refusals == []
+    tg.reset_next("editMessageText", after_effect=True)  # a refused call is answered as usual
+    with pytest.raises(BadRequest, match="not modified"):
+        await bot.edit_message_text("Q, answered", ADA, sent.message_id)
+    assert len(tg.refusals) == 1 and tg.injected.total() == 3 and len(tg.lost_responses) == 3
+
+
+async def test_a_hang_times_the_client_out_without_blocking_others(
+    tg: FakeTelegram, bot: Bot
+) -> None:
+    sent = await bot.send_message(ADA, "Q")
+    tg.hang_next("sendMessage", 3)
+    tg.hang_next("editMessageText", 3, after_effect=True)
+    stuck = asyncio.create_task(bot.send_message(ADA, "stuck", read_timeout=1))
+    edit = asyncio.create_task(bot.edit_message_text("Q2", ADA, sent.message_id, read_timeout=1))
+    await asyncio.sleep(0.1)
+    await bot.send_message(BOB, "meanwhile")  # served while the two calls hang
+    assert not stuck.done() and not edit.done()
+    for task in (stuck, edit):
+        with pytest.raises(TimedOut):
+            await task
+    assert tg.sent_texts(ADA) == ["Q2"] and tg.sent_texts(BOB) == ["meanwhile"]
+    assert [c.fault for c in tg.lost_responses] == ["hang_after_effect"]
+    assert tg.injected == Counter(hang=1, hang_after_effect=1) and tg.refusals == []
+
+
+async def test_a_hang_ends_when_the_server_stops() -> None:
+    fake = FakeTelegram().start()
+    fake.add_user(ADA)
+    fake.hang_next("sendMessage", 60)
+    async with httpx.AsyncClient(timeout=30) as client:
+        sending = client.post(send_url(fake), data={"chat_id": ADA, "text": "x"})
+        request = asyncio.create_task(sending)
+        await fake.wait_for_async(lambda t: t.calls_to("sendMessage"))
+        started = time.monotonic()
+        await asyncio.to_thread(fake.stop)
+        with pytest.raises(httpx.TransportError):
+            await request
+    assert time.monotonic() - started < 2
+
+
+async def chaos_run(seed: int, chats: list[int]) -> tuple[dict[int, list[str]], Counter[str]]:
+    """Send one message per entry of ``chats``; return each chat's faults in order."""
+    with FakeTelegram() as fake:
+        fake.add_user(ADA)
+        fake.add_user(BOB)
+        fake.chaos(seed, rate=0.5, hang_seconds=0.5)
+        async with Bot(fake.token, base_url=fake.base_url) as client:
+            for chat in chats:
+                with contextlib.suppress(TelegramError):
+                    await client.send_message(chat, "hi", read_timeout=0.2)
+        faults = {chat: [c.fault for c in fake.calls_to("sendMessage")
+                         if c.params["chat_id"] == chat] for chat in (ADA, BOB)}  # fmt: skip
+        assert fake.refusals == []
+        return faults, fake.injected
+
+
+async def test_chaos_with_a_seed_is_reproducible_per_chat() -> None:
+    in_turn, interleaved = [ADA] * 12 + [BOB] * 12, [ADA, BOB] * 12
+    faults, injected = await chaos_run(3, in_turn)
+    assert (faults, injected) == await chaos_run(3, interleaved)  # whatever the interleaving
+    assert set(injected) == {"429", "502_html", "reset", "lost_response", "hang"}
+    assert all("" in kinds for kinds in faults.values())  # some calls went through
+    assert faults != (await chaos_run(4, in_turn))[0]
+
+
+async def test_chaos_picks_only_given_methods_and_stops(tg: FakeTelegram, bot: Bot) -> None:
+    tg.chaos("seed", rate=1, kinds=("429",), methods=("editMessageText",))
+    sent = await bot.send_message(ADA, "Q")
+    with pytest.raises(RetryAfter):
+        await bot.edit_message_text("Q2", ADA, sent.message_id)
+    tg.chaos_off()
+    await bot.edit_message_text("Q2", ADA, sent.message_id)
+    assert tg.sent_texts(ADA) == ["Q2"] and tg.injected == Counter({"429": 1})
+    with pytest.raises(ValueError, match="unknown fault kind"):
+        tg.chaos(1, kinds=("meteor",))
+
+
+async def test_duplicated_updates_arrive_twice_and_are_confirmed_once(
+    tg: FakeTelegram, bot: Bot
+) -> None:
+    tg.duplicate_next_updates(1)
+    tg.send_text(ADA, "one")
+    tg.send_text(ADA, "two")
+    first = await bot.get_updates()
+    ids = [u.update_id for u in first]
+    assert [u.message.text for u in first] == ["one", "one", "two"] and ids[0] == ids[1] < ids[2]
+    assert tg.pending_updates() == 3
+    assert [u.message.text for u in await bot.get_updates(offset=ids[0] + 1)] == ["two"]
+    assert await bot.get_updates(offset=ids[2] + 1) == () and tg.pending_updates() == 0
+
+
+async def test_a_raw_update_is_redelivered_unless_confirmed_past(
+    tg: FakeTelegram, bot: Bot
+) -> None:
+    tg.send_text(ADA, "hello")
+    [update] = await bot.get_updates()
+    raw, old = update.to_dict(), update.update_id
+    assert await bot.get_updates(offset=old + 1) == () and tg.push_raw_update(raw) == old
+    assert await bot.get_updates(offset=old + 1) == ()  # confirmed past it: dropped
+    tg.push_raw_update(raw)
+    [again] = await bot.get_updates()  # a restarted bot polls without an offset
+    assert (again.update_id, again.message.text) == (old, "hello")
+    tg.push_raw_update(raw | {"update_id": old + 50})
+    assert tg.push_update({"message": raw["message"]}) == old + 51  # ids stay unique
+
+
+async def test_reordered_updates_arrive_out_of_order(tg: FakeTelegram, bot: Bot) -> None:
+    for i in range(6):
+        tg.send_text(ADA, str(i))
+    order = tg.reorder_updates(seed=7)
+    expected = sorted(order)
+    random.Random(7).shuffle(expected)
+    assert order == expected != sorted(order)
+    got = await bot.get_updates()
+    assert [u.update_id for u in got] == order
+    assert [int(u.message.text) for u in got] == [i - min(order) for i in order]
+    rest = await bot.get_updates(offset=order[-1] + 1)  # PTB confirms "last + 1"
+    assert [u.update_id for u in rest] == [i for i in order if i > order[-1]]
+    assert await bot.get_updates(offset=max(order) + 1) == () and tg.pending_updates() == 0
+
+
+async def test_sent_texts_and_duplicates_count_what_the_learner_sees_twice(
+    tg: FakeTelegram, bot: Bot
+) -> None:
+    await bot.send_message(ADA, "Card 1", reply_markup=keyboard([("Next", "n:1")]))
+    await bot.send_message(ADA, "Card 1", reply_markup=keyboard([("Next", "n:2")]))  # counts
+    await bot.send_message(ADA, "Card 1")  # other buttons (none): not a duplicate
+    tg.send_text(ADA, "again?")
+    await bot.send_message(ADA, "Card 1")  # after the learner's message: not a duplicate
+    gone = await bot.send_message(ADA, "Oops")
+    await bot.delete_message(ADA, gone.message_id)  # no longer seen: skipped
+    draft = await bot.send_message(ADA, "draft")
+    await bot.edit_message_text("Card 1", ADA, draft.message_id)  # its final text: counts
+    assert tg.sent_texts(ADA) == ["Card 1"] * 4 + ["Oops", "Card 1"]
+    assert tg.duplicates(ADA) == 2 and tg.duplicates(BOB) == 0
