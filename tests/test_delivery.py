@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import httpx
 import pytest
 from telegram.error import BadRequest, NetworkError, TimedOut
 
-from bot.telegram.delivery import RetryingRateLimiter
+from bot.telegram.limiter import RetryingRateLimiter
 
 
 class Flaky:
@@ -25,18 +26,55 @@ class Flaky:
         return {"ok": True}
 
 
-async def send(limiter: RetryingRateLimiter, request: Flaky) -> Any:
+async def send(
+    limiter: RetryingRateLimiter, request: Flaky, endpoint: str = "sendMessage"
+) -> Any:
     await limiter.initialize()
     try:
-        return await limiter.process_request(request, (), {}, "sendMessage", {"chat_id": 1}, None)
+        return await limiter.process_request(request, (), {}, endpoint, {"chat_id": 1}, None)
     finally:
         await limiter.shutdown()
 
 
-async def test_a_timeout_and_a_bad_gateway_are_retried() -> None:
-    request = Flaky(TimedOut(), NetworkError("Bad Gateway"))
+def caused(error: NetworkError, cause: Exception) -> NetworkError:
+    """An error as PTB raises it from httpx: `raise TimedOut from httpx.ReadTimeout(...)`."""
+    error.__cause__ = cause
+    return error
+
+
+READ_TIMEOUT = caused(TimedOut(), httpx.ReadTimeout("lost"))
+DROPPED = caused(NetworkError("httpx.RemoteProtocolError"), httpx.RemoteProtocolError("gone"))
+NO_CONNECTION = caused(NetworkError("httpx.ConnectError"), httpx.ConnectError("refused"))
+
+
+async def test_a_lost_response_and_a_bad_gateway_are_retried() -> None:
+    request = Flaky(READ_TIMEOUT, NetworkError("Bad Gateway"))
     assert await send(RetryingRateLimiter(backoff=0.01), request) == {"ok": True}
     assert request.calls == 3
+
+
+async def test_a_message_whose_response_was_lost_is_sent_again_once_at_most_and_counted() -> None:
+    limiter = RetryingRateLimiter(backoff=0.01)
+    request = Flaky(READ_TIMEOUT, DROPPED, READ_TIMEOUT)
+    with pytest.raises(NetworkError):
+        await send(limiter, request)
+    assert request.calls == 2
+    assert limiter.doubtful == {"sendMessage": 1}
+
+
+async def test_a_message_that_never_left_is_retried_to_the_limit() -> None:
+    limiter = RetryingRateLimiter(backoff=0.01)
+    request = Flaky(NO_CONNECTION, NO_CONNECTION, NetworkError("Bad Gateway"))
+    assert await send(limiter, request) == {"ok": True}
+    assert request.calls == 4 and not limiter.doubtful
+
+
+async def test_answering_a_tap_or_editing_is_safe_to_retry_after_a_lost_response() -> None:
+    for endpoint in ("answerCallbackQuery", "editMessageText", "editMessageReplyMarkup"):
+        limiter = RetryingRateLimiter(backoff=0.01)
+        request = Flaky(READ_TIMEOUT, DROPPED, READ_TIMEOUT)
+        assert await send(limiter, request, endpoint) == {"ok": True}
+        assert request.calls == 4 and not limiter.doubtful
 
 
 async def test_a_bad_request_is_not_retried() -> None:
@@ -47,8 +85,8 @@ async def test_a_bad_request_is_not_retried() -> None:
 
 
 async def test_retries_give_up_after_the_limit() -> None:
-    request = Flaky(*[TimedOut()] * 5)
-    with pytest.raises(TimedOut):
+    request = Flaky(*[NO_CONNECTION] * 5)
+    with pytest.raises(NetworkError):
         await send(RetryingRateLimiter(max_retries=2, backoff=0.01), request)
     assert request.calls == 3
 

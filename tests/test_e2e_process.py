@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -123,6 +124,66 @@ def test_kill_9_mid_lesson_loses_nothing_and_sigterm_stops_cleanly(tmp_path: Pat
         assert stop_seconds < 5, stop_seconds
         assert "Traceback" not in output and "ERROR" not in output, output
         assert tg.refusals == [], tg.dump()
+
+
+def test_kill_9_loses_no_tap_and_repeats_none(tmp_path: Path) -> None:
+    """The answer is saved and its feedback is stuck in a hanging sendMessage; a /continue is
+    received and confirmed to Telegram, waiting its turn. kill -9. After the restart the
+    feedback arrives (from the outbox) and /continue is handled (from the inbox); the answer is
+    saved once. Before the outbox and inbox, both were lost."""
+    with FakeTelegram() as tg:
+        tg.add_user(ADA, "Ada")
+        env = bot_env(tg, tmp_path)
+        first = start_bot(env)
+        try:
+            say(tg, "/start neural-networks", "How a neural network learns")
+            tap(tg, "Step 4", "Question 1 of 3")
+            question = tg.last_message(ADA)
+            tg.hang_next("sendMessage", 60, times=5)  # the feedback never gets through
+            tg.tap_button(ADA, question.message_id, "B")
+            answered = lambda t: any(  # noqa: E731
+                m.message_id == question.message_id and "You said:" in m.text
+                for m in t.chat_messages(ADA)
+            )
+            tg.wait_for(answered)
+            tg.send_text(ADA, "/continue")
+            tg.wait_for(lambda t: t.pending_updates() == 0)  # confirmed to Telegram
+        finally:
+            first.kill()
+            first.wait(10)
+        assert not any(t.startswith("✅ Exactly") for t in tg.sent_texts(ADA))
+        tg.clear_faults()
+
+        second = start_bot(env)
+        try:
+            tg.wait_for(lambda t: sum(s.startswith("✅ Exactly") for s in t.sent_texts(ADA)) == 2)
+            tap(tg, "Next question", "Question 2 of 3")
+        finally:
+            second.send_signal(signal.SIGTERM)
+            output, _ = second.communicate(timeout=20)
+        assert "Traceback" not in output and "ERROR" not in output, output
+        texts = tg.sent_texts(ADA)
+        assert sum(t.startswith("✅ Exactly") for t in texts) == 2  # the feedback, then /continue
+        assert sum(t.startswith("Question 2 of 3") for t in texts) == 1
+        with sqlite3.connect(tmp_path / "data" / "tutor.db") as db:
+            assert db.execute("select count(*) from answers").fetchone() == (1,)
+            assert db.execute("select count(*) from outbox").fetchone() == (0,)
+            unhandled = db.execute("select count(*) from updates where handled_at is null")
+            assert unhandled.fetchone() == (0,)
+        assert tg.refusals == [], tg.dump()
+
+
+def test_the_first_heartbeat_comes_at_start_up(tmp_path: Path) -> None:
+    with FakeTelegram() as tg:
+        bot = start_bot(bot_env(tg, tmp_path))
+        try:
+            deadline = time.monotonic() + 10  # the heartbeat interval is 30 s
+            while run_bot(bot_env(tg, tmp_path), "health").returncode != 0:
+                assert time.monotonic() < deadline, "no heartbeat 10 s after start"
+                time.sleep(0.2)
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            bot.communicate(timeout=20)
 
 
 def test_health_reflects_the_heartbeat(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ def test_a_fresh_database_has_its_schema_and_wal(fresh_store: Store) -> None:
         "0002_adaptive_tutor_and_review_cards",
         "0003_schedules",
         "0004_next_reminder_at",
+        "0005_updates_and_outbox",
     ]
     assert fresh_store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -30,7 +31,7 @@ def test_a_fresh_database_has_its_schema_and_wal(fresh_store: Store) -> None:
 def test_migrations_apply_once(tmp_path: Path) -> None:
     Store.open(tmp_path / "t.db").close()
     store = Store.open(tmp_path / "t.db")
-    assert len(store.schema_version()) == 4
+    assert len(store.schema_version()) == 5
     store.close()
 
 

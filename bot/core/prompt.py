@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import zlib
+from datetime import datetime, timedelta
 
 from bot.content import Course, Library, Question, Step, Verdict
 from bot.core.model import AnswerRecord, CardKey, History, Phase, Position, Refusal, Target
@@ -127,6 +128,16 @@ def stale(current: Position | None, tap_seq: int) -> Refusal | None:
     if tap_seq > current.seq:
         return Refusal.UNKNOWN
     return Refusal.OUTDATED
+
+
+DOUBLE_TAP = timedelta(seconds=5)
+"""Two taps on one button closer than this are one impatient tap, not two."""
+
+
+def show_again(saved_at: datetime | None, now: datetime) -> bool:
+    """A tap on the prompt just answered: a double tap gets only "already counted"; a later one
+    shows the learner where they are again (the feedback may never have reached them)."""
+    return saved_at is None or now - saved_at >= DOUBLE_TAP
 
 
 def next_seq(current: Position | None) -> int:

@@ -1,6 +1,7 @@
 """The learners' memory in SQLite (through sqlite-utils), split by what it holds: `people`
 (who, and whether their chat accepts messages), `positions` (where they are), `records` (what
-they did: answers, finished steps, review cards) and `schedules` (pace, deadline, reminders).
+they did: answers, finished steps, review cards), `schedules` (pace, deadline, reminders) and
+`mail` (updates received and calls owed to Telegram, for exactly-once handling).
 
 SQLite is the one source of truth; nothing about a learner lives only in memory. The service
 reads, decides and saves inside one `transaction()`, with no await inside it.
@@ -17,6 +18,7 @@ import sqlite_utils
 
 from bot.core.model import Learner
 from bot.core.say import Turn
+from bot.store.mail import Inbox, Outbox
 from bot.store.migrations import migrations
 from bot.store.people import People
 from bot.store.positions import Positions
@@ -24,6 +26,11 @@ from bot.store.records import Records
 from bot.store.schedules import Schedules
 
 __all__ = ["Learner", "Store"]
+
+SYNCHRONOUS = "FULL"
+"""Every commit is on disk before it returns, so an answer the learner was shown survives a
+power cut too (NORMAL in WAL mode can lose the last commits). bench/tap_latency.py measures
+what it costs a tap (--synchronous NORMAL for the comparison)."""
 
 
 class Store:
@@ -35,6 +42,8 @@ class Store:
         self.positions = Positions(db)
         self.records = Records(db)
         self.schedules = Schedules(db)
+        self.inbox = Inbox(db)
+        self.outbox = Outbox(db)
 
     @classmethod
     def open(cls, path: Path | str) -> Store:
@@ -46,7 +55,7 @@ class Store:
         db.execute("PRAGMA busy_timeout = 5000")
         if not memory:
             db.enable_wal()
-        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
         migrations.apply(db)
         return cls(db)
 

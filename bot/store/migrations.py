@@ -139,6 +139,41 @@ def _next_reminder_at(db: sqlite_utils.Database) -> None:
             )
 
 
+@migrations(name="0005_updates_and_outbox")
+def _updates_and_outbox(db: sqlite_utils.Database) -> None:
+    """Exactly-once: every update received is kept until it is handled (its effects and the
+    handled mark commit together), and what a handled update must show waits in the outbox
+    until Telegram has taken it."""
+    db["updates"].create(
+        {
+            "update_id": int,
+            "chat_id": int,
+            "payload": str,
+            "received_at": str,
+            "handled_at": str,
+        },
+        pk="update_id",
+        not_null={"payload", "received_at"},
+    )
+    db.execute("create index updates_unhandled on updates (update_id) where handled_at is null")
+    db["updates"].create_index(["handled_at"])
+    db["outbox"].create(
+        {
+            "id": int,
+            "chat_id": int,
+            "op": str,
+            "payload": str,
+            "update_id": int,
+            "created_at": str,
+            "attempts": int,
+        },
+        pk="id",
+        not_null={"chat_id", "op", "payload", "created_at"},
+        defaults={"attempts": 0},
+    )
+    db["outbox"].create_index(["chat_id", "id"])
+
+
 def stamp(moment: datetime) -> str:
     """How an instant is stored: UTC ISO 8601 to the millisecond, so text order is time order."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")

@@ -23,6 +23,14 @@ class Positions:
     def current(self, learner: Learner) -> Position | None:
         return self._read("positions", learner)
 
+    def saved_at(self, learner: Learner) -> datetime | None:
+        """When the learner's position last changed."""
+        row = self.db.execute(
+            "select updated_at from positions where user_id = ? and chat_id = ?",
+            [learner.user_id, learner.chat_id],
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
     def paused(self, learner: Learner) -> Position | None:
         """The lesson put aside while reviews run."""
         return self._read("paused_lessons", learner)

@@ -29,8 +29,10 @@ from bot.config import Config
 from bot.content import Library
 from bot.store import Store
 from bot.telegram import handlers, reminders
-from bot.telegram.delivery import Outbox, RetryingRateLimiter
+from bot.telegram.delivery import Outbox
 from bot.telegram.handlers import TutorContext
+from bot.telegram.inbox import JournaledQueue
+from bot.telegram.limiter import RetryingRateLimiter
 from bot.telegram.ordering import PerChatOrder
 from bot.tutor import COMMANDS, Tutor
 from bot.views import menus
@@ -53,20 +55,23 @@ def build_application(
     error_sink: ErrorSink | None = None,
 ) -> Application:
     """The bot, ready to run: handlers registered in the order they are matched."""
+    inbox = JournaledQueue(store, clock)
     application = (
         ApplicationBuilder()
         .token(config.token)
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
         .context_types(ContextTypes(context=TutorContext))
-        .concurrent_updates(PerChatOrder())
+        .update_queue(inbox)
+        .concurrent_updates(PerChatOrder(done=inbox.mark_handled))
         .rate_limiter(RetryingRateLimiter(private_period=4 * config.chat_pace))
         .post_init(_start_up)
         .build()
     )
     tutor = Tutor(library, store, clock)
     application.bot_data["tutor"] = tutor
-    application.bot_data["outbox"] = Outbox(application.bot, tutor.chat_blocked)
+    application.bot_data["outbox"] = Outbox(application.bot, store, clock, tutor.chat_blocked)
+    application.bot_data["inbox"] = inbox
     application.bot_data["error_sink"] = error_sink
 
     private = filters.ChatType.PRIVATE
@@ -82,7 +87,7 @@ def build_application(
 
     assert application.job_queue is not None
     beat = heartbeat_path(config)
-    application.job_queue.run_repeating(_heartbeat(beat), interval=HEARTBEAT_EVERY, first=0)
+    reminders.every_so_often(application, _heartbeat(beat), HEARTBEAT_EVERY, "beat")
     reminders.start(application, every=config.reminder_sweep)
     return application
 
@@ -107,8 +112,11 @@ def _heartbeat(path: Path) -> Callable[[object], Coroutine[Any, Any, None]]:
 
 
 async def _start_up(application: Application) -> None:
-    """The command menu Telegram shows next to the text box."""
+    """The command menu Telegram shows next to the text box; the updates received before a
+    restart but never handled go first in the queue (what they owed is sent by the sweep)."""
     await application.bot.set_my_commands([BotCommand(n, d) for n, d in menus.COMMANDS])
+    inbox: JournaledQueue = application.bot_data["inbox"]
+    await inbox.replay(application.bot)
 
 
 async def on_error(update: object, context: TutorContext) -> None:

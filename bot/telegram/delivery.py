@@ -1,25 +1,28 @@
-"""Talking to Telegram: sending, editing and answering, with its limits and errors handled.
+"""Talking to Telegram: what a reply must show, saved, then sent, within Telegram's limits.
 
-Everything the bot says goes through `Outbox`, so Telegram's rules live in one place: HTML
+Everything the bot says goes through `Outbox`. A reply becomes one row per Telegram call in the
+`outbox` table, in the same transaction as the effects that decided it (`queue`); `flush` then
+makes the calls in order and deletes each row once Telegram has taken it. A crash between the
+two loses nothing: the rows are sent after the restart. Telegram's rules live here too: HTML
 parse mode, messages split under 4096 characters, callback answers under 200, a learner who
-blocked the bot marked inactive rather than treated as a failure, and transient failures
-(429, timeouts, 5xx) retried by `RetryingRateLimiter`.
+blocked the bot marked inactive rather than treated as a failure. Retries of transient
+failures are `limiter.RetryingRateLimiter`'s.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
-from telegram.ext import AIORateLimiter
 
+from bot.store import Store
+from bot.store.mail import Letter
 from bot.tutor import DropButtons, Reply, ShowChoice
 from bot.views import lesson as lesson_views
 from bot.views import message as views
@@ -27,71 +30,8 @@ from bot.views import message as views
 log = logging.getLogger(__name__)
 
 MAX_CALLBACK_ANSWER = 200
-
-
-class RetryingRateLimiter(AIORateLimiter):
-    """PTB's limiter (30/s overall, 20/min per group, waits out 429s), plus what it leaves
-    out: about one message a second in a private chat (a tap's short burst of feedback goes
-    at once), and retries of transient failures — timeouts and 5xx.
-
-    A 4xx other than 429 is the bot's own mistake and is never retried.
-    """
-
-    MAX_TRACKED_CHATS = 10_000
-
-    def __init__(
-        self,
-        *,
-        max_retries: int = 3,
-        backoff: float = 0.5,
-        private_burst: int = 4,
-        private_period: float = 4.0,
-        # A tap's whole reply (edit, feedback, another way) fits in one burst.
-    ):
-        super().__init__(max_retries=max_retries)
-        self._transient_retries = max_retries
-        self._backoff = backoff
-        self._private_burst, self._private_period = private_burst, private_period
-        self._private: dict[int, AsyncLimiter] = {}
-
-    def _private_limiter(self, chat_id: object) -> AsyncLimiter | None:
-        """A leaky bucket per private chat (positive ids); groups are PTB's business."""
-        if not isinstance(chat_id, int) or chat_id <= 0:
-            return None
-        limiter = self._private.pop(chat_id, None)
-        if limiter is None:
-            limiter = AsyncLimiter(self._private_burst, self._private_period)
-            if len(self._private) >= self.MAX_TRACKED_CHATS:
-                del self._private[next(iter(self._private))]  # the least recently used
-        self._private[chat_id] = limiter
-        return limiter
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, Any]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> Any:
-        private = self._private_limiter(data.get("chat_id"))
-        if private is not None:
-            await private.acquire()
-        for attempt in range(self._transient_retries + 1):
-            try:
-                return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
-                )
-            except (BadRequest, RetryAfter):
-                raise
-            except NetworkError as exc:
-                if attempt == self._transient_retries:
-                    raise
-                delay = self._backoff * 2**attempt
-                log.warning("%s failed (%s); retry %d in %.1fs", endpoint, exc, attempt + 1, delay)
-                await asyncio.sleep(delay)
-        raise AssertionError("unreachable")
+MAX_ATTEMPTS = 5
+"""Flushes a call may fail in before it is dropped with an error line (it would block its chat)."""
 
 
 def keyboard(message: views.Message) -> InlineKeyboardMarkup | None:
@@ -105,37 +45,113 @@ def keyboard(message: views.Message) -> InlineKeyboardMarkup | None:
     )
 
 
+def letters(reply: Reply, query: CallbackQuery | None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The Telegram calls a reply needs, in order: answer the tap (the spinner stops), settle
+    the tapped message, then one call per message part."""
+    if query is not None:
+        yield "answer", {"query_id": query.id, "text": _cut(reply.toast)}
+        message = query.message
+        if message is not None and message.is_accessible and hasattr(message, "text_html"):
+            match reply.tapped:
+                case ShowChoice(chosen) if message.text:
+                    html = lesson_views.answered(message.text_html, chosen).text
+                    yield "edit", {"message_id": message.message_id, "text": html}
+                case ShowChoice() | DropButtons():
+                    yield "drop_buttons", {"message_id": message.message_id}
+    for message in reply.messages:
+        for part in views.split(message):
+            rows = [[[b.label, b.data] for b in row] for row in part.buttons]
+            yield "send", {"text": part.text, "buttons": rows}
+
+
+def _cut(text: str | None) -> str | None:
+    if text and len(text) > MAX_CALLBACK_ANSWER:
+        return text[: MAX_CALLBACK_ANSWER - 1] + "…"
+    return text
+
+
 class Outbox:
     REMEMBERED_ANSWERS = 1_000
-    """Taps in flight at once are far fewer; older ones cannot be answered anyway."""
 
-    def __init__(self, bot: Bot, on_blocked: Callable[[int], None]):
-        self.bot = bot
-        self.on_blocked = on_blocked
+    def __init__(
+        self,
+        bot: Bot,
+        store: Store,
+        clock: Callable[[], datetime],
+        on_blocked: Callable[[int], None],
+    ):
+        self.bot, self.store, self.clock, self.on_blocked = bot, store, clock, on_blocked
         self._answered: OrderedDict[str, None] = OrderedDict()
 
-    async def deliver(self, chat_id: int, reply: Reply, query: CallbackQuery | None = None) -> None:
-        """Show a reply: answer the tap first (the spinner stops), settle the tapped message,
-        then send what follows, in order."""
-        if query is not None:
-            await self.answer(query.id, reply.toast)
-            await self._settle(chat_id, query, reply)
-        if reply.messages:
-            await self.send(chat_id, reply.messages)
+    def queue(
+        self,
+        chat_id: int,
+        reply: Reply,
+        query: CallbackQuery | None = None,
+        update_id: int | None = None,
+    ) -> None:
+        """Save what a reply must show: call inside the transaction that saves its effects."""
+        now = self.clock()
+        for op, args in letters(reply, query):
+            self.store.outbox.add(chat_id, op, args, update_id, now)
 
-    async def _settle(self, chat_id: int, query: CallbackQuery, reply: Reply) -> None:
-        message = query.message
-        if message is None or not message.is_accessible or not hasattr(message, "text_html"):
-            return
-        match reply.tapped:
-            case ShowChoice(chosen) if message.text:
-                answered = lesson_views.answered(message.text_html, chosen)
-                await self.replace(chat_id, message.message_id, answered)
-            case ShowChoice() | DropButtons():
-                await self.drop_buttons(chat_id, message.message_id)
+    async def flush(self, chat_id: int) -> None:
+        """Make the calls one chat is owed, in order. Call it in the chat's turn.
+
+        A call that fails for now (network, 5xx, flood wait) stops the flush, since order
+        matters, and is tried again at the next one. One Telegram refuses (the bot's own
+        mistake) or that fails unexpectedly is dropped, since retrying cannot help; the rest
+        is still sent, and the surprise is raised afterwards for the error handler.
+        """
+        surprise: Exception | None = None
+        for letter in self.store.outbox.waiting(chat_id):
+            try:
+                await self._call(letter)
+            except Forbidden as exc:
+                self._blocked(chat_id, exc)
+                self.store.outbox.drop_chat(chat_id)
+                return
+            except BadRequest as exc:
+                log.error("chat %s: %s refused (%s); dropped", chat_id, letter.op, exc.message)
+            except (NetworkError, RetryAfter) as exc:
+                if letter.attempts + 1 < MAX_ATTEMPTS:
+                    self.store.outbox.failed(letter.id)
+                    log.warning("chat %s: %s failed (%s); kept for later", chat_id, letter.op, exc)
+                    return
+                log.error(
+                    "chat %s: %s failed %d times (%s); dropped",
+                    chat_id, letter.op, MAX_ATTEMPTS, exc,
+                )  # fmt: skip
+            except Exception as exc:
+                surprise = surprise or exc
+            self.store.outbox.done(letter.id)
+        if surprise is not None:
+            raise surprise
+
+    async def _call(self, letter: Letter) -> None:
+        args, chat_id = letter.args, letter.chat_id
+        match letter.op:
+            case "answer":
+                await self.answer(args["query_id"], args["text"])
+            case "edit":
+                await self.replace(chat_id, args["message_id"], views.Message(args["text"]))
+            case "drop_buttons":
+                await self.drop_buttons(chat_id, args["message_id"])
+            case "send":
+                buttons = tuple(
+                    tuple(views.Button(label, data) for label, data in row)
+                    for row in args["buttons"]
+                )
+                message = views.Message(args["text"], buttons)
+                await self.bot.send_message(
+                    chat_id, message.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(message)
+                )
+            case _:
+                log.error("chat %s: unknown outbox call %r dropped", chat_id, letter.op)
 
     async def send(self, chat_id: int, messages: Sequence[views.Message]) -> list[Message]:
-        """Send in order; stops quietly if the learner has blocked the bot."""
+        """Send at once, not through the outbox (an apology after a surprise); stops quietly if
+        the learner has blocked the bot."""
         sent: list[Message] = []
         try:
             for message in messages:
@@ -181,17 +197,15 @@ class Outbox:
         loss. Answering twice is refused by Telegram, so a second answer is skipped."""
         if query_id in self._answered:
             return
-        if text and len(text) > MAX_CALLBACK_ANSWER:
-            text = text[: MAX_CALLBACK_ANSWER - 1] + "…"
-        self._answered[query_id] = None
-        if len(self._answered) > self.REMEMBERED_ANSWERS:
-            self._answered.popitem(last=False)
         try:
-            await self.bot.answer_callback_query(query_id, text=text)
+            await self.bot.answer_callback_query(query_id, text=_cut(text))
         except BadRequest as exc:
             if "query is too old" not in str(exc).lower():
                 raise
             log.info("callback %s expired before we answered it", query_id)
+        self._answered[query_id] = None  # only once Telegram took it: a failed answer is retried
+        if len(self._answered) > self.REMEMBERED_ANSWERS:
+            self._answered.popitem(last=False)
 
     def _blocked(self, chat_id: int, exc: Forbidden) -> None:
         log.info("chat %s refuses messages: %s", chat_id, exc.message)

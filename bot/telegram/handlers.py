@@ -1,8 +1,10 @@
 """Where an update goes: parse it, call the service (`bot.tutor`), deliver its reply.
 
-No decision is made here and nothing is saved here: the service decides and saves, in one
-transaction, before this module sends anything; so a crash between the two loses nothing and
-the next tap or /continue shows the learner where they are.
+No decision is made here. `run` is the one path of every update: in one transaction the
+service saves its effects, the outbox saves what the reply must show, and the update is marked
+handled; only then is anything sent. A crash before the commit leaves the update unhandled (it
+is handled again after the restart); a crash after it leaves the reply in the outbox (it is
+sent after the restart). Nothing is lost and nothing is done twice.
 """
 
 from __future__ import annotations
@@ -10,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import ChatMemberUpdated, Update
+from telegram import CallbackQuery, ChatMemberUpdated, Update
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.core.model import Learner
 from bot.telegram.delivery import Outbox
-from bot.tutor import Tutor
+from bot.tutor import Reply, Tutor
 
 
 class TutorContext(CallbackContext[ExtBot, dict, dict, dict]):
@@ -33,6 +35,22 @@ class TutorContext(CallbackContext[ExtBot, dict, dict, dict]):
 Handler = Callable[[Update, TutorContext], Coroutine[Any, Any, None]]
 
 
+async def run(
+    update: Update,
+    context: TutorContext,
+    chat_id: int,
+    act: Callable[[], Reply],
+    query: CallbackQuery | None = None,
+) -> None:
+    """Decide and save, save the reply, mark the update handled: one transaction. Then send."""
+    tutor, outbox = context.tutor, context.outbox
+    with tutor.store.transaction():
+        reply = act()
+        outbox.queue(chat_id, reply, query, update.update_id)
+        tutor.store.inbox.handled(update.update_id, tutor.clock())
+    await outbox.flush(chat_id)
+
+
 def learner_of(update: Update) -> Learner | None:
     """Who wrote or tapped, in which chat, with the name they go by."""
     user, chat = update.effective_user, update.effective_chat
@@ -48,8 +66,8 @@ def command(name: str) -> Handler:
         learner = learner_of(update)
         if learner is not None:
             args = " ".join(context.args or [])
-            await context.outbox.deliver(
-                learner.chat_id, context.tutor.command(learner, name, args)
+            await run(
+                update, context, learner.chat_id, lambda: context.tutor.command(learner, name, args)
             )
 
     return handle
@@ -60,14 +78,15 @@ async def unknown_command(update: Update, context: TutorContext) -> None:
     learner, message = learner_of(update), update.effective_message
     if learner is not None and message is not None:
         name = (message.text or "/").split()[0].split("@")[0].removeprefix("/")
-        await context.outbox.deliver(learner.chat_id, context.tutor.command(learner, name))
+        await run(update, context, learner.chat_id, lambda: context.tutor.command(learner, name))
 
 
 async def text(update: Update, context: TutorContext) -> None:
     """Typed text: an answer the schedule waits for, else a hint towards the buttons."""
     learner, message = learner_of(update), update.effective_message
     if learner is not None and message is not None and message.text is not None:
-        await context.outbox.deliver(learner.chat_id, context.tutor.text(learner, message.text))
+        text = message.text
+        await run(update, context, learner.chat_id, lambda: context.tutor.text(learner, text))
 
 
 async def tap(update: Update, context: TutorContext) -> None:
@@ -76,8 +95,8 @@ async def tap(update: Update, context: TutorContext) -> None:
     query, learner = update.callback_query, learner_of(update)
     if query is None or learner is None:
         return
-    reply = context.tutor.tap(learner, query.data)
-    await context.outbox.deliver(learner.chat_id, reply, query)
+    data = query.data
+    await run(update, context, learner.chat_id, lambda: context.tutor.tap(learner, data), query)
 
 
 async def membership(update: Update, context: TutorContext) -> None:

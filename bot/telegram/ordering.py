@@ -3,23 +3,36 @@
 PTB processes all updates one at a time by default, and `concurrent_updates=True` loses order.
 A lock per chat gives both: a learner's taps are handled in the order they were made, and a
 slow Telegram call for one learner never delays another. Reminders take the same turn.
+
+Fairness: PTB's base class takes one of its global slots *before* `do_process_update`, so a
+chat that taps fast would hold slots while its updates only wait for their own chat's lock, and
+could starve every other chat. Here the base class gets no real limit; an update first waits
+for its chat's turn, and only then takes one of the global slots it needs to run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+UNLIMITED = 2**31 - 1
+"""What the base class is told, so its semaphore never makes an update wait."""
+
 
 class PerChatOrder(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = 256):
-        super().__init__(max_concurrent_updates)
+    def __init__(
+        self, max_running: int = 256, done: Callable[[object], None] | None = None
+    ) -> None:
+        super().__init__(UNLIMITED)
+        self._done = done
+        """Told of each update once it has been processed (not when cancelled by a stop)."""
+        self._running = asyncio.BoundedSemaphore(max_running)
         # Weak values: a chat's lock lives only while one of its updates holds or awaits it.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self.in_flight = 0
@@ -30,10 +43,13 @@ class PerChatOrder(BaseUpdateProcessor):
         try:
             key = _chat_key(update)
             if key is None:
-                await coroutine
-                return
-            async with self.turn(key):
-                await coroutine
+                async with self._running:
+                    await coroutine
+            else:
+                async with self.turn(key), self._running:
+                    await coroutine
+            if self._done is not None:
+                self._done(update)
         finally:
             self.in_flight -= 1
 

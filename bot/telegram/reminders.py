@@ -1,4 +1,5 @@
-"""Reminders, sent by one job (PTB's JobQueue) that sweeps every minute for who is due.
+"""Reminders, sent by one job (PTB's JobQueue) that sweeps every minute for who is due; the
+same sweep sends what the outbox still owes (after a restart, or a call that failed for now).
 
 Nothing lives in memory: each schedule in SQLite carries the moment its next reminder is due,
 indexed, so start-up restores nothing (100,000 learners start as fast as one), a reminder due
@@ -11,15 +12,22 @@ ends a learner's reminders.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram.ext import Application, CallbackContext
 
 from bot.core.model import Learner
 from bot.telegram.delivery import Outbox
+from bot.telegram.inbox import JournaledQueue
 from bot.telegram.ordering import PerChatOrder
 from bot.tutor import Tutor
 
 log = logging.getLogger(__name__)
+
+AT_ONCE = {"misfire_grace_time": None}
+"""A job's first run is fixed when it is added, before the start-up handshake with Telegram:
+a repeating job whose start has passed waits a whole interval, and a one-off job more than a
+second late is skipped, unless it may run however late it is."""
 
 SWEEP_BATCH = 1000
 """Reminders taken per sweep; more wait for the next sweep (PTB's limiter paces the sends)."""
@@ -29,12 +37,29 @@ def start(application: Application, every: float) -> None:
     """Sweep now (a reminder missed while the bot was down goes out at once), then every
     `every` seconds."""
     assert application.job_queue is not None
-    application.job_queue.run_repeating(sweep, interval=every, first=0.01, name="reminders")
+    every_so_often(application, sweep, every, "reminders")
+
+
+def every_so_often(
+    application: Application, callback: Callable[[CallbackContext], Awaitable[None]],
+    every: float, name: str,
+) -> None:  # fmt: skip
+    """Run `callback` as soon as the bot runs, then every `every` seconds."""
+    assert application.job_queue is not None
+    application.job_queue.run_once(callback, when=0, name=name, job_kwargs=AT_ONCE)
+    application.job_queue.run_repeating(callback, interval=every, first=every, name=name)
 
 
 async def sweep(context: CallbackContext) -> None:
     application = context.application
     tutor: Tutor = application.bot_data["tutor"]
+    inbox: JournaledQueue = application.bot_data["inbox"]
+    inbox.forget_old()
+    flushing: set[int] = application.bot_data.setdefault("outbox_flushing", set())
+    for chat_id in tutor.store.outbox.chats():
+        if chat_id not in flushing:
+            flushing.add(chat_id)
+            application.create_task(_flush(application, chat_id, flushing), name="outbox")
     sending: set[Learner] = application.bot_data.setdefault("reminders_sending", set())
     due = [learner for learner in tutor.pace.due(SWEEP_BATCH) if learner not in sending]
     if due:
@@ -51,9 +76,11 @@ async def _remind(application: Application, learner: Learner, sending: set[Learn
     assert isinstance(order, PerChatOrder)
     try:
         async with order.turn(learner.chat_id):
-            reply = tutor.pace.remind(learner)
-            if reply is not None:
-                await outbox.deliver(learner.chat_id, reply)
+            with tutor.store.transaction():  # decided, saved and queued together, then sent
+                reply = tutor.pace.remind(learner)
+                if reply is not None:
+                    outbox.queue(learner.chat_id, reply)
+            await outbox.flush(learner.chat_id)
     except Exception as exc:  # one learner's failure must not stop the sweep or their reminders
         log.error(
             "reminder for chat %s failed (%s); the next one is already scheduled",
@@ -63,3 +90,14 @@ async def _remind(application: Application, learner: Learner, sending: set[Learn
         )
     finally:
         sending.discard(learner)
+
+
+async def _flush(application: Application, chat_id: int, flushing: set[int]) -> None:
+    outbox: Outbox = application.bot_data["outbox"]
+    order = application.update_processor
+    assert isinstance(order, PerChatOrder)
+    try:
+        async with order.turn(chat_id):
+            await outbox.flush(chat_id)
+    finally:
+        flushing.discard(chat_id)

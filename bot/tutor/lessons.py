@@ -17,6 +17,7 @@ from bot.core.dates import zone_or_utc
 from bot.core.model import History, Learner, Phase, Position, Refusal
 from bot.core.plan import active_streak
 from bot.core.progress import course_map, learner_map, step_menu
+from bot.core.prompt import show_again
 from bot.core.say import Turn
 from bot.store import Store
 from bot.tutor.reply import DropButtons, Reply, ShowChoice
@@ -160,10 +161,12 @@ class Lessons:
         """
         toast = lesson_views.REFUSAL_NOTICE[why]
         outcome = "forged" if why is Refusal.UNKNOWN else "refused"
-        if why is Refusal.ALREADY_COUNTED:
-            return Reply(toast=toast, outcome=outcome)
+        now = self.clock()
         with self.store.transaction():
-            shown = self._where_you_are(learner, self.clock())
+            saved_at = self.store.positions.saved_at(learner)
+            if why is Refusal.ALREADY_COUNTED and not show_again(saved_at, now):
+                return Reply(toast=toast, outcome=outcome)
+            shown = self._where_you_are(learner, now)
         return Reply(tuple(shown), toast=toast, outcome=outcome)
 
     # --- The one path of a lesson tap ---------------------------------------------------------

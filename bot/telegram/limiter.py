@@ -1,0 +1,126 @@
+"""Telegram's rate limits, and retries that never make a learner see a message twice.
+
+PTB's `AIORateLimiter` keeps the bot under 30 messages a second overall and 20 a minute per
+group, and waits out a 429 (`retry_after`). This adds about one message a second per private
+chat (after a short burst) and retries of transient failures, but only where a retry cannot
+repeat what the learner sees:
+
+- a call that cannot have reached Telegram (no connection, the pool was full) or that Telegram
+  refused with a 5xx is retried;
+- a call that is safe to repeat (answering a tap, editing a message) is retried on any
+  transient failure;
+- a `sendMessage` whose response was lost (a read timeout, a dropped connection) may have taken
+  effect, so it is retried once at most, and counted in `doubtful`: that is the only way a
+  learner can see a message twice.
+
+A 4xx other than 429 is the bot's own mistake and is never retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import httpx
+from aiolimiter import AsyncLimiter
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.ext import AIORateLimiter
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENT = frozenset(
+    {
+        "answerCallbackQuery",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "getMe",
+        "getUpdates",
+        "setMyCommands",
+        "deleteWebhook",
+        "getWebhookInfo",
+    }
+)
+"""Calls that do the same thing however often they are made: always safe to retry."""
+
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""Failures that mean the request never reached Telegram."""
+
+
+def never_took_effect(exc: NetworkError) -> bool:
+    """True when Telegram cannot have acted on the request: it never got there, or it answered
+    with a 5xx (a transport error carries its httpx cause; an HTTP status does not). A timeout
+    is doubtful unless it happened before sending."""
+    cause = exc.__cause__
+    if isinstance(cause, NOT_SENT):
+        return True
+    return cause is None and not isinstance(exc, TimedOut)
+
+
+class RetryingRateLimiter(AIORateLimiter):
+    """PTB's limiter, plus a pace per private chat and the retry rules above."""
+
+    MAX_TRACKED_CHATS = 10_000
+
+    def __init__(
+        self,
+        *,
+        max_retries: int = 3,
+        backoff: float = 0.5,
+        private_burst: int = 4,
+        private_period: float = 4.0,
+        # A tap's whole reply (edit, feedback, another way) fits in one burst.
+    ):
+        super().__init__(max_retries=max_retries)
+        self._transient_retries = max_retries
+        self._backoff = backoff
+        self._private_burst, self._private_period = private_burst, private_period
+        self._private: dict[int, AsyncLimiter] = {}
+        self.doubtful: Counter[str] = Counter()
+        """Calls retried after a lost response, by method: each may have been made twice."""
+
+    def _private_limiter(self, chat_id: object) -> AsyncLimiter | None:
+        """A leaky bucket per private chat (positive ids); groups are PTB's business."""
+        if not isinstance(chat_id, int) or chat_id <= 0:
+            return None
+        limiter = self._private.pop(chat_id, None)
+        if limiter is None:
+            limiter = AsyncLimiter(self._private_burst, self._private_period)
+            if len(self._private) >= self.MAX_TRACKED_CHATS:
+                del self._private[next(iter(self._private))]  # the least recently used
+        self._private[chat_id] = limiter
+        return limiter
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        private = self._private_limiter(data.get("chat_id"))
+        if private is not None:
+            await private.acquire()
+        doubtful_retries = 0
+        for attempt in range(self._transient_retries + 1):
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except (BadRequest, RetryAfter):
+                raise
+            except NetworkError as exc:
+                safe = endpoint in IDEMPOTENT or never_took_effect(exc)
+                if attempt == self._transient_retries or not (safe or doubtful_retries == 0):
+                    raise
+                if not safe:
+                    doubtful_retries += 1
+                    self.doubtful[endpoint] += 1
+                delay = self._backoff * 2**attempt
+                log.warning("%s failed (%s); retry %d in %.1fs", endpoint, exc, attempt + 1, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
