@@ -3,14 +3,22 @@ message`, with a non-zero exit and never a traceback; and the real course has ev
 
 from __future__ import annotations
 
+import itertools
 import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.__main__ import main
-from bot.content import Library, Verdict
-from tests.conftest import CONTENT
+from bot.content import ContentError, Library, Verdict, load_library
+from bot.content.schema import CONCEPT_TITLE_MAX, COURSE_TITLE_MAX, STEP_TITLE_MAX
+from tests.conftest import CONTENT, ROOT
 
 NN = "neural-networks"
 
@@ -56,7 +64,7 @@ CASES = [
      "'nonsense' is not in course.yaml misconceptions"),
     ("step-1.yaml", "questions:\n- id: weighted-sum", "questions: [\n- id: weighted-sum",
      "- id: weighted-sum", "", "YAML syntax"),
-    ("course.yaml", "repaired_by_step: 1", "repaired_by_step: 9", "",
+    ("course.yaml", "repaired_by_step: 1", "repaired_by_step: 9", "repaired_by_step: 9",
      "misconceptions[0].repaired_by_step", "step 9 does not exist"),
     ("step-2.yaml", "concept: squared-error", "concept: squared-errors",
      "concept: squared-errors", "questions[1].concept",
@@ -108,6 +116,205 @@ def test_a_missing_folder_is_one_clear_line(
 ) -> None:
     assert main(["validate", str(tmp_path / "nowhere")]) == 1
     assert "content folder not found" in capsys.readouterr().err
+
+
+# --- Input that could hang, crash or silently mislead the loader ----------------------------
+
+
+def alias_bomb(levels: int = 9, width: int = 10) -> str:
+    """A "billion laughs": each anchored list holds the one before it `width` times, so
+    expanding it would build width**levels (a billion) strings: minutes and gigabytes."""
+    names = "abcdefghijklmnopqrstuvwxyz"[:levels]
+    rows = [f"{names[0]}: &{names[0]} [{', '.join(['lol'] * width)}]"]
+    for before, name in itertools.pairwise(names):
+        rows.append(f"{name}: &{name} [{', '.join([f'*{before}'] * width)}]")
+    return "\n".join(rows) + "\n"
+
+
+def within(seconds: float, work: Callable[[], Any]) -> Any:
+    """`work()` in a daemon thread: a regression that expands the bomb fails here after
+    `seconds` (Future.result times out) instead of hanging the run, even at exit."""
+    future: Future[Any] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as exc:  # handed to the test through the future
+            future.set_exception(exc)
+
+    threading.Thread(target=run, daemon=True).start()
+    return future.result(timeout=seconds)
+
+
+def problems_in(broken: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """The problem lines `validate` prints (the last line is the count)."""
+    assert main(["validate", str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    *problems, count = err.splitlines()
+    assert count == f"{len(problems)} problem(s) found."
+    return problems
+
+
+def test_an_alias_bomb_is_refused_at_its_first_anchor_without_being_expanded(
+    broken: Path,
+) -> None:
+    path = broken / NN / "step-2.yaml"
+    path.write_text("# step 2, replaced by a bomb\nnumber: 2\n" + alias_bomb(), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        within(10, lambda: load_library(broken))
+    (problem,) = [p for p in caught.value.problems if p.path == path]
+    assert (problem.line, problem.field) == (line_of(path, "a: &a"), "")
+    assert problem.message.startswith("YAML anchor '&a' is not allowed")
+
+
+def test_validate_prints_one_line_per_problem_for_an_alias_bomb_and_exits_1(
+    broken: Path,
+) -> None:
+    bomb = broken / NN / "step-2.yaml"
+    bomb.write_text("number: 2\n" + alias_bomb(), encoding="utf-8")
+    course = broken / "compound-interest" / "course.yaml"
+    edit(course, "description:", "title: A second title\ndescription:")
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "validate", str(broken)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,  # a regression that expands the bomb is killed, not left to hang
+    )
+    assert run.returncode == 1
+    first_title = line_of(course, "title:")
+    assert run.stderr.splitlines() == [
+        f"{course}:{line_of(course, 'A second title')}: title: "
+        f"duplicate key 'title' (first at line {first_title})",
+        f"{bomb}:2: YAML anchor '&a' is not allowed: lessons never need anchors (&name) or "
+        "aliases (*name); write the text out in full",
+        "2 problem(s) found.",
+    ]
+
+
+def test_a_plain_anchor_is_refused_even_with_no_alias(
+    broken: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = broken / NN / "step-1.yaml"
+    edit(path, "takeaway: >-", "takeaway: &rule >-")
+    (problem,) = problems_in(broken, capsys)
+    assert problem.startswith(f"{path}:{line_of(path, '&rule')}: YAML anchor '&rule' is not")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle", "first", "field"),
+    [
+        ("takeaway: >-", "title: Again\ntakeaway: >-", "title: Again", "title: 'The", "title"),
+        (
+            "    verdict: Close\n",
+            "    verdict: Close\n    text: Twice\n",
+            "text: Twice",
+            'text: "−2"',
+            "questions[0].options[0].text",
+        ),
+    ],
+    ids=["at-the-top", "inside-an-option"],
+)
+def test_a_duplicate_key_is_refused_at_the_second_ones_line(
+    broken: Path,
+    capsys: pytest.CaptureFixture[str],
+    old: str,
+    new: str,
+    needle: str,
+    first: str,
+    field: str,
+) -> None:
+    path = broken / NN / "step-1.yaml"
+    edit(path, old, new)
+    key = field.rsplit(".", 1)[-1]
+    (problem,) = problems_in(broken, capsys)
+    line, first_line = line_of(path, needle), line_of(path, first)
+    assert first_line < line
+    assert problem == f"{path}:{line}: {field}: duplicate key '{key}' (first at line {first_line})"
+
+
+TITLES = [  # (file, the title's line, its field, the limit, what the message says)
+    ("course.yaml", "title: How a neural network learns", "title", COURSE_TITLE_MAX,
+     "title is {n} characters; a button shows at most 60"),
+    ("step-1.yaml", "title: 'The forward pass: from inputs to a prediction, one layer at a time'",
+     "title", STEP_TITLE_MAX, "title is {n} characters; a step title has at most 120"),
+    ("course.yaml", "weighted-sum: the weighted sum", "concepts.weighted-sum", CONCEPT_TITLE_MAX,
+     "concept title is {n} characters; /progress shows at most 80"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "field", "limit", "words", "n"),
+    [
+        (*TITLES[0], 3000),
+        (*TITLES[1], STEP_TITLE_MAX + 1),
+        (*TITLES[2], CONCEPT_TITLE_MAX + 1),
+    ],
+    ids=["a-3000-character-course-title", "a-121-character-step-title", "an-81-character-concept"],
+)
+def test_a_title_too_long_for_where_it_is_shown_is_refused_at_its_line(
+    broken: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    old: str,
+    field: str,
+    limit: int,
+    words: str,
+    n: int,
+) -> None:
+    path = broken / NN / name
+    edit(path, old, old.split(": ", 1)[0] + ": " + "x" * n)
+    (problem,) = problems_in(broken, capsys)
+    line = line_of(path, "x" * n)
+    assert problem == f"{path}:{line}: {field}: Value error, {words.format(n=n)}"
+
+
+def test_titles_exactly_at_their_limits_are_accepted(
+    broken: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, old, _field, limit, _words in TITLES:
+        edit(broken / NN / name, old, old.split(": ", 1)[0] + ": " + "x" * limit)
+    assert main(["validate", str(broken)]) == 0, capsys.readouterr().err
+
+
+NOT_A_MAPPING = "expected a mapping of fields at the top level, found"
+BAD_FILES = [  # (what step-2.yaml holds, the problem's line, what it says)
+    (b"number: 2\ntitle: caf\xe9\n", 2, "not valid UTF-8 (byte 0xe9); save the file as UTF-8"),
+    (b"", 1, "the file is empty; expected a mapping of fields"),
+    (b"# nothing here yet\n", 1, "the file is empty; expected a mapping of fields"),
+    (b"just a sentence\n", 1, f"{NOT_A_MAPPING} a single value"),
+    (b"- number: 2\n", 1, f"{NOT_A_MAPPING} a list"),
+    (b"number: 2\ntitle: a\x07b\n", 2, "character U+0007 is not allowed in YAML; remove it"),
+    (b"number: 2\ntitle: 2024-02-30\n", 2,
+     "YAML value: cannot read this value: day is out of range for month"),
+    (b"number: 2\n---\nnumber: 3\n", 2,
+     "YAML: expected a single document in the stream, but found another document"),
+    (b"number: 2\nx: " + b"[" * 1000 + b"]" * 1000 + b"\n", 2,
+     "nested more than 20 levels deep; a lesson needs about 6"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("raw", "line", "message"),
+    BAD_FILES,
+    ids=["not-utf8", "empty", "only-a-comment", "a-scalar", "a-list", "a-control-character",
+         "an-impossible-date", "two-documents", "nested-1000-deep"],
+)  # fmt: skip
+def test_a_file_that_is_not_a_lesson_at_all_is_one_clean_line(
+    broken: Path, capsys: pytest.CaptureFixture[str], raw: bytes, line: int, message: str
+) -> None:
+    path = broken / NN / "step-2.yaml"
+    path.write_bytes(raw)
+    assert problems_in(broken, capsys) == [f"{path}:{line}: {message}"]
+
+
+def test_the_real_content_loads_with_every_title_within_its_limit(library: Library) -> None:
+    for course in library.courses:
+        assert len(course.title) <= COURSE_TITLE_MAX, course.id
+        assert all(len(title) <= CONCEPT_TITLE_MAX for _, title in course.concepts), course.id
+        assert all(len(step.title) <= STEP_TITLE_MAX for step in course.steps), course.id
+    assert main(["validate", str(CONTENT)]) == 0
 
 
 # --- The real course has every part a learner needs ----------------------------------------

@@ -3,6 +3,8 @@
 A course is a folder holding `course.yaml` and one `step-N.yaml` per step. Problems are
 reported as `path:line: field: message`, so an author can act on them, and all of them are
 reported at once rather than the first.
+
+Each file is read once and safely (`yaml_file`); pydantic then validates what it holds.
 """
 
 from __future__ import annotations
@@ -10,12 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.content.schema import ContentError, Course, CourseInfo, Library, Problem, Step
+from bot.content.yaml_file import field_name, nearest_line, read
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -56,7 +58,7 @@ def _load_course(folder: Path, problems: list[Problem]) -> Course | None:
         return None  # course-wide checks would only repeat the problems already found
     if info.id != folder.name:
         message = f"must match the folder name '{folder.name}'"
-        problems.append(Problem(info_path, _line_of(info_path, "id:"), "id", message))
+        problems.append(Problem(info_path, field_line(info_path, "id"), "id", message))
         return None
     steps = [step for _, step in loaded if step is not None]
     if not steps:
@@ -89,13 +91,14 @@ def _reference_problems(
         assert step is not None
         for q, question in enumerate(step.questions):
             if info.concepts and question.concept and question.concept not in info.concepts:
-                line = _line_of(path, f"concept: {question.concept}")
+                field = f"questions[{q}].concept"
                 message = f"'{question.concept}' is not in course.yaml concepts"
-                yield Problem(path, line, f"questions[{q}].concept", message)
+                yield Problem(path, field_line(path, field), field, message)
     for i, m in enumerate(info.misconceptions):
         if m.repaired_by_step not in numbers:
             field = f"misconceptions[{i}].repaired_by_step"
-            yield Problem(info_path, None, field, f"step {m.repaired_by_step} does not exist")
+            message = f"step {m.repaired_by_step} does not exist"
+            yield Problem(info_path, field_line(info_path, field), field, message)
     for path, step in loaded:
         assert step is not None
         for q, question in enumerate(step.questions):
@@ -107,19 +110,7 @@ def _reference_problems(
                     if option.misconception and option.misconception not in known:
                         field = f"questions[{q}].{name}[{o}].misconception"
                         message = f"'{option.misconception}' is not in course.yaml misconceptions"
-                        yield Problem(
-                            path,
-                            _line_of(path, f"misconception: {option.misconception}"),
-                            field,
-                            message,
-                        )
-
-
-def _line_of(path: Path, needle: str) -> int | None:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if needle in line:
-            return number
-    return None
+                        yield Problem(path, field_line(path, field), field, message)
 
 
 def _step_sort_key(path: Path) -> tuple[int, str]:
@@ -128,27 +119,17 @@ def _step_sort_key(path: Path) -> tuple[int, str]:
 
 
 def _load_model(path: Path, model: type[M], problems: list[Problem]) -> M | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        problems.append(Problem(path, line, "", f"YAML syntax: {exc.problem}"))
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(path, None, "", f"cannot read: {exc}"))
-        return None
-    if not isinstance(data, dict):
-        problems.append(Problem(path, 1, "", "expected a mapping at the top level"))
+    parsed = read(path)
+    if parsed.problems or parsed.data is None:
+        problems.extend(parsed.problems)
         return None
     try:
-        return model.model_validate(data)
+        return model.model_validate(parsed.data)
     except ValidationError as exc:
-        lines = dict(_node_lines(node))
         for error in exc.errors():
             loc = tuple(error["loc"])
-            problems.append(Problem(path, _nearest_line(lines, loc), _field(loc), error["msg"]))
+            line = nearest_line(parsed.lines, loc)
+            problems.append(Problem(path, line, field_name(loc), error["msg"]))
         return None
 
 
@@ -157,45 +138,4 @@ def field_line(path: Path, field: str) -> int | None:
     loc: list[str | int] = []
     for name, index in re.findall(r"([A-Za-z_]+)|\[(\d+)\]", field):
         loc.append(name if name else int(index))
-    try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, yaml.YAMLError):
-        return None
-    return _nearest_line(dict(_node_lines(node)), tuple(loc))
-
-
-def _node_lines(node: yaml.Node | None) -> Iterator[tuple[tuple, int]]:
-    """Every path in the YAML tree with its line (a mapping entry's is its key's line)."""
-    if node is not None:
-        yield (), node.start_mark.line + 1
-        yield from _child_lines(node, ())
-
-
-def _child_lines(node: yaml.Node, loc: tuple[Any, ...]) -> Iterator[tuple[tuple, int]]:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            yield (*loc, key.value), key.start_mark.line + 1
-            yield from _child_lines(value, (*loc, key.value))
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            yield (*loc, index), item.start_mark.line + 1
-            yield from _child_lines(item, (*loc, index))
-
-
-def _nearest_line(lines: dict[tuple, int], loc: tuple) -> int | None:
-    """The line of the deepest part of `loc` that exists in the file (a missing field has none)."""
-    for end in range(len(loc), -1, -1):
-        key = tuple(str(p) if not isinstance(p, int) else p for p in loc[:end])
-        if key in lines:
-            return lines[key]
-    return None
-
-
-def _field(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
+    return nearest_line(read(path).lines, tuple(loc))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,6 +24,28 @@ from pydantic import (
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=24)]
 OptionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{1,4}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+COURSE_TITLE_MAX = 60
+"""A course title is the label of its button in the course menu: a phone in portrait shows
+roughly 50-60 characters on one full-width button before Telegram cuts the label with "…"."""
+STEP_TITLE_MAX = 120
+"""A step title heads the step's first message and appears in reminders and the course map."""
+CONCEPT_TITLE_MAX = 80
+"""A concept title (a `concepts:` value in course.yaml) is one line of /progress."""
+
+
+def _capped(limit: int, what: str, shown: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise ValueError(f"{what} is {len(value)} characters; {shown} at most {limit}")
+        return value
+
+    return AfterValidator(check)
+
+
+CourseTitle = Annotated[Text, _capped(COURSE_TITLE_MAX, "title", "a button shows")]
+StepTitle = Annotated[Text, _capped(STEP_TITLE_MAX, "title", "a step title has")]
+ConceptTitle = Annotated[Text, _capped(CONCEPT_TITLE_MAX, "concept title", "/progress shows")]
 
 
 class Verdict(StrEnum):
@@ -102,7 +125,7 @@ class Question(_Model):
 
 class Step(_Model):
     number: int = Field(ge=1, le=99)
-    title: Text
+    title: StepTitle
     intro: Text
     questions: list[Question] = Field(min_length=1, max_length=20)
     takeaway: Text
@@ -125,12 +148,12 @@ class CourseInfo(_Model):
     """`course.yaml`: what a course is called and how it introduces itself."""
 
     id: Slug
-    title: Text
+    title: CourseTitle
     description: Text
     misconceptions: list[Misconception] = []
     order: int = 100
     """Where the course stands in the menu: lower first, then by id."""
-    concepts: dict[Slug, Text] = {}
+    concepts: dict[Slug, ConceptTitle] = {}
     """How each concept is named to a learner (in /progress); a slug reads as words otherwise."""
 
 
