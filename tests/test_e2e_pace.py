@@ -5,6 +5,8 @@ controlled clock. Every test ends with no error recorded (`running_bot` checks).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -46,6 +48,19 @@ async def sweeps(learner: Learner, seconds: float = 0.4) -> None:
     """Let the reminder sweep (every 0.1 s in tests) run a few times, then settle."""
     await asyncio.sleep(seconds)
     await learner.settle(quiet=0.2)
+
+
+@asynccontextmanager
+async def evening(
+    tg: FakeTelegram, tmp_path: Path
+) -> AsyncIterator[tuple[RunningBot, Learner, Clock]]:
+    """Ada in the morning, with reminders at 20:00 her time (UTC+5:30) set."""
+    clock = Clock(MORNING)
+    async with running_bot(tg, tmp_path / "t.db", clock=clock) as bot:
+        ada = Learner(tg, bot, ADA)
+        await ada.says("/start")
+        set_schedule(bot, EVENING, clock())
+        yield bot, ada, clock
 
 
 def reminders_in(learner: Learner) -> int:
@@ -249,11 +264,7 @@ async def test_a_reminder_says_how_far_behind_plan_and_the_streak(
 async def test_reminders_stop_with_a_wrap_up_after_the_deadline(
     tg: FakeTelegram, tmp_path: Path
 ) -> None:
-    clock = Clock(MORNING)
-    async with running_bot(tg, tmp_path / "t.db", clock=clock) as bot:
-        ada = Learner(tg, bot, ADA)
-        await ada.says("/start")
-        set_schedule(bot, EVENING, clock())
+    async with evening(tg, tmp_path) as (bot, ada, clock):
         passed = Schedule("UTC+05:30", "1-a-day", "20:00", deadline=date(2026, 11, 23))
         bot.store.schedules.save(ME, passed, EIGHT_PM_LOCAL, clock())
         clock.now = MORNING + timedelta(hours=6)
@@ -265,11 +276,7 @@ async def test_reminders_stop_with_a_wrap_up_after_the_deadline(
 
 
 async def test_pace_after_stop_brings_reminders_back(tg: FakeTelegram, tmp_path: Path) -> None:
-    clock = Clock(MORNING)
-    async with running_bot(tg, tmp_path / "t.db", clock=clock) as bot:
-        ada = Learner(tg, bot, ADA)
-        await ada.says("/start")
-        set_schedule(bot, EVENING, clock())
+    async with evening(tg, tmp_path) as (bot, ada, clock):
         await ada.says("/stop")
         assert next_reminder(bot) is None
         await ada.says("/pace")  # reminders are on again, at the time they had
@@ -286,11 +293,7 @@ async def test_pace_after_stop_brings_reminders_back(tg: FakeTelegram, tmp_path:
 async def test_stop_while_a_reminder_is_being_sent_leaves_reminders_stopped(
     tg: FakeTelegram, tmp_path: Path
 ) -> None:
-    clock = Clock(MORNING)
-    async with running_bot(tg, tmp_path / "t.db", clock=clock) as bot:
-        ada = Learner(tg, bot, ADA)
-        await ada.says("/start")
-        set_schedule(bot, EVENING, clock())
+    async with evening(tg, tmp_path) as (bot, ada, clock):
         tg.delay("sendMessage", 1.0, chat_id=ADA)  # Telegram is slow to take the reminder
         clock.now = EIGHT_PM_LOCAL + timedelta(minutes=1)
         await tg.wait_for_async(lambda t: t.calls_to("sendMessage") and reminders_in(ada) == 0, 2)
@@ -307,11 +310,7 @@ async def test_stop_while_a_reminder_is_being_sent_leaves_reminders_stopped(
 
 
 async def test_a_send_that_fails_does_not_end_reminders(tg: FakeTelegram, tmp_path: Path) -> None:
-    clock = Clock(MORNING)
-    async with running_bot(tg, tmp_path / "t.db", clock=clock) as bot:
-        ada = Learner(tg, bot, ADA)
-        await ada.says("/start")
-        set_schedule(bot, EVENING, clock())
+    async with evening(tg, tmp_path) as (bot, ada, clock):
         tg.fail_next("sendMessage", 400, "Bad Request: chat not found")
         clock.now = EIGHT_PM_LOCAL + timedelta(minutes=1)
         await sweeps(ada)
@@ -324,11 +323,7 @@ async def test_a_send_that_fails_does_not_end_reminders(tg: FakeTelegram, tmp_pa
 async def test_a_learner_who_unblocks_the_bot_gets_reminders_again(
     tg: FakeTelegram, tmp_path: Path
 ) -> None:
-    clock = Clock(MORNING)
-    async with running_bot(tg, tmp_path / "t.db", clock=clock) as bot:
-        ada = Learner(tg, bot, ADA)
-        await ada.says("/start")
-        set_schedule(bot, EVENING, clock())
+    async with evening(tg, tmp_path) as (bot, ada, clock):
         tg.block(ADA)  # Telegram tells the bot (my_chat_member: kicked)
         await ada.settle()
         assert not bot.store.people.is_active(ADA)
@@ -340,3 +335,15 @@ async def test_a_learner_who_unblocks_the_bot_gets_reminders_again(
         message = await tg.wait_for_message_async(ADA, "Today's plan", timeout=5)
         assert "Step 1 · The forward pass" in message.text
         assert bot.store.people.is_active(ADA)
+
+
+async def test_a_reminder_telegram_cannot_take_now_comes_at_the_next_sweep(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    async with evening(tg, tmp_path) as (bot, ada, clock):
+        tg.fail_next("sendMessage", 502, times=4)  # more than the retries of one send
+        clock.now = EIGHT_PM_LOCAL + timedelta(minutes=1)
+        await tg.wait_for_message_async(ADA, "Today's plan", timeout=8)
+        await sweeps(ada)
+        assert reminders_in(ada) == 1
+        assert bot.store.db["outbox"].count == 0
