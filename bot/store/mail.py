@@ -33,9 +33,11 @@ class Inbox:
         return cursor.rowcount == 1
 
     def handled(self, update_id: int, now: datetime) -> None:
-        """Mark an update handled: inside the transaction that saves its effects."""
+        """Mark an update handled: inside the transaction that saves its effects. Only its id is
+        kept from then on (to refuse a repeat), not what it said."""
         self.db.execute(
-            "update updates set handled_at = ? where update_id = ? and handled_at is null",
+            "update updates set handled_at = ?, payload = '' "
+            "where update_id = ? and handled_at is null",
             [stamp(now), update_id],
         )
 
