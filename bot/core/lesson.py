@@ -252,9 +252,9 @@ def show_another_way(library: Library, current: Position | None, tap_seq: int) -
     if isinstance(found, Refusal):
         return found
     _, step, p = found
-    question = step.questions[p.question]
-    if question.another_way is None:
+    if not _offers_another_way(step, p):  # only where the button was offered
         return Refusal.UNKNOWN
+    question = step.questions[p.question]
     shown = replace(p, seq=p.seq + 1, another_way_shown=True)
     return Turn(shown, (AnotherWay(question), _move_on(step, shown)))
 

@@ -78,6 +78,8 @@ def split(message: Message, limit: int = MAX_TEXT) -> list[Message]:
             parts[-1] += "\n\n" + piece
         else:
             parts.append(piece)
+    if not parts:  # nothing visible at all: nothing Telegram would take
+        return []
     return [Message(p) for p in parts[:-1]] + [Message(parts[-1], message.buttons)]
 
 
