@@ -208,7 +208,7 @@ class Outbox:
             self._answered.popitem(last=False)
 
     def _blocked(self, chat_id: int, exc: Forbidden) -> None:
-        log.info("chat %s refuses messages: %s", chat_id, exc.message)
+        log.info("chat %s refuses messages (%s); marked inactive", chat_id, exc.message)
         self.on_blocked(chat_id)
 
 

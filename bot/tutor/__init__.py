@@ -92,7 +92,6 @@ class Tutor:
 
     def chat_blocked(self, chat_id: int) -> None:
         """Telegram refused a message because the learner blocked the bot: write no more."""
-        log.info("chat %s refuses messages; marked inactive", chat_id)
         with self.store.transaction():
             self.store.people.set_active(chat_id, False, self.clock())
 
