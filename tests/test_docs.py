@@ -26,3 +26,17 @@ def test_the_menu_lists_every_command_the_service_runs_in_the_same_order() -> No
 
 def test_every_command_is_in_the_readme() -> None:
     assert [name for name in COMMANDS if f"`/{name}`" not in README] == []
+
+
+def test_an_install_carries_every_package_of_the_bot() -> None:
+    import tomllib
+
+    from setuptools import find_packages
+
+    found = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    packages = set(find_packages(str(ROOT), **found["packages"]["find"]))
+    folders = {
+        ".".join(path.parent.relative_to(ROOT).parts)
+        for path in (ROOT / "bot").rglob("__init__.py")
+    }
+    assert packages == folders
