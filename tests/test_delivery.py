@@ -108,3 +108,13 @@ async def test_a_private_chat_gets_a_burst_then_about_one_message_a_period() -> 
     assert offsets[1] < 0.05, "the burst goes at once"
     assert offsets[2] >= 0.15, "the third message in the same chat waits"
     assert offsets[3] - offsets[2] < 0.05, "another chat does not wait for chat 7"
+
+
+async def test_a_proxys_html_error_page_is_a_status_and_retried_to_the_limit() -> None:
+    # PTB raises NetworkError("Bad Gateway (502). Parsing the server response ... failed") with
+    # the JSON parse error as its cause: Telegram did not act on it, so it is safe to retry.
+    page = caused(NetworkError("Bad Gateway (502)"), ValueError("not JSON"))
+    limiter = RetryingRateLimiter(backoff=0.01)
+    request = Flaky(page, page, page)
+    assert await send(limiter, request) == {"ok": True}
+    assert request.calls == 4 and not limiter.doubtful

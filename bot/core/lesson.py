@@ -238,7 +238,8 @@ def skip_check(library: Library, current: Position | None, tap_seq: int) -> Turn
     course, step, p = found
     if p.target is not Target.CHECK:
         return Refusal.UNKNOWN
-    answered = replace(p, phase=Phase.ANSWERED, seq=p.seq + 1)
+    # Nothing was chosen on the check: what `chosen` held belonged to the question before it.
+    answered = replace(p, phase=Phase.ANSWERED, seq=p.seq + 1, chosen=None)
     rating = Rating(card_key(course, step, p, Target.CHECK), Grade.AGAIN)
     return Turn(answered, (Note("skipped"), _move_on(step, answered)), ratings=(rating,))
 

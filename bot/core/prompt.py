@@ -134,10 +134,11 @@ DOUBLE_TAP = timedelta(seconds=5)
 """Two taps on one button closer than this are one impatient tap, not two."""
 
 
-def show_again(saved_at: datetime | None, now: datetime) -> bool:
+def show_again(saved_at: datetime | None, tapped_at: datetime) -> bool:
     """A tap on the prompt just answered: a double tap gets only "already counted"; a later one
-    shows the learner where they are again (the feedback may never have reached them)."""
-    return saved_at is None or now - saved_at >= DOUBLE_TAP
+    shows the learner where they are again (the feedback may never have reached them). A tap
+    that arrived before the answer was even saved is a double tap however late it is handled."""
+    return saved_at is None or tapped_at - saved_at >= DOUBLE_TAP
 
 
 def next_seq(current: Position | None) -> int:

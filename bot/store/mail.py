@@ -41,6 +41,12 @@ class Inbox:
             [stamp(now), update_id],
         )
 
+    def received_at(self, update_id: int) -> datetime | None:
+        row = self.db.execute(
+            "select received_at from updates where update_id = ?", [update_id]
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
     def is_handled(self, update_id: int) -> bool:
         row = self.db.execute(
             "select handled_at from updates where update_id = ?", [update_id]

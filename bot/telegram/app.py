@@ -70,7 +70,13 @@ def build_application(
     )
     tutor = Tutor(library, store, clock)
     application.bot_data["tutor"] = tutor
-    application.bot_data["outbox"] = Outbox(application.bot, store, clock, tutor.chat_blocked)
+    application.bot_data["outbox"] = Outbox(
+        application.bot,
+        store,
+        clock,
+        on_blocked=tutor.chat_blocked,
+        on_stalled=lambda chat_id: reminders.flush_soon(application, chat_id),
+    )
     application.bot_data["inbox"] = inbox
     application.bot_data["error_sink"] = error_sink
 

@@ -79,8 +79,11 @@ class Outbox:
         store: Store,
         clock: Callable[[], datetime],
         on_blocked: Callable[[int], None],
+        on_stalled: Callable[[int], None] = lambda _chat_id: None,
     ):
         self.bot, self.store, self.clock, self.on_blocked = bot, store, clock, on_blocked
+        self.on_stalled = on_stalled
+        """Told of a chat whose flush stopped at a call that failed for now: flush it again soon."""
         self._answered: OrderedDict[str, None] = OrderedDict()
 
     def queue(
@@ -117,6 +120,7 @@ class Outbox:
                 if letter.attempts + 1 < MAX_ATTEMPTS:
                     self.store.outbox.failed(letter.id)
                     log.warning("chat %s: %s failed (%s); kept for later", chat_id, letter.op, exc)
+                    self.on_stalled(chat_id)
                     return
                 log.error(
                     "chat %s: %s failed %d times (%s); dropped",

@@ -95,8 +95,9 @@ async def tap(update: Update, context: TutorContext) -> None:
     query, learner = update.callback_query, learner_of(update)
     if query is None or learner is None:
         return
-    data = query.data
-    await run(update, context, learner.chat_id, lambda: context.tutor.tap(learner, data), query)
+    data, tutor = query.data, context.tutor
+    tapped_at = tutor.store.inbox.received_at(update.update_id)
+    await run(update, context, learner.chat_id, lambda: tutor.tap(learner, data, tapped_at), query)
 
 
 async def membership(update: Update, context: TutorContext) -> None:

@@ -56,7 +56,9 @@ def never_took_effect(exc: NetworkError) -> bool:
     cause = exc.__cause__
     if isinstance(cause, NOT_SENT):
         return True
-    return cause is None and not isinstance(exc, TimedOut)
+    # A transport error after sending (a timeout, a dropped connection) is doubtful; anything
+    # else came with an HTTP status (a proxy's HTML 5xx page carries a parse error as cause).
+    return not isinstance(exc, TimedOut) and not isinstance(cause, httpx.HTTPError)
 
 
 class RetryingRateLimiter(AIORateLimiter):

@@ -92,6 +92,23 @@ async def _remind(application: Application, learner: Learner, sending: set[Learn
         sending.discard(learner)
 
 
+RETRY_STALLED = 3.0
+"""Seconds before a chat whose flush stopped at a failing call is flushed again."""
+
+
+def flush_soon(application: Application, chat_id: int) -> None:
+    """A call failed for now: flush the chat again in a few seconds, not at the next sweep."""
+    assert application.job_queue is not None
+
+    async def again(_context: CallbackContext) -> None:
+        flushing: set[int] = application.bot_data.setdefault("outbox_flushing", set())
+        if chat_id not in flushing:
+            flushing.add(chat_id)
+            await _flush(application, chat_id, flushing)
+
+    application.job_queue.run_once(again, when=RETRY_STALLED, job_kwargs=AT_ONCE)
+
+
 async def _flush(application: Application, chat_id: int, flushing: set[int]) -> None:
     outbox: Outbox = application.bot_data["outbox"]
     order = application.update_processor

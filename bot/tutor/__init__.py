@@ -36,10 +36,17 @@ class Tutor:
         self.lessons = Lessons(library, store, clock)
         self.pace = Pace(library, store, clock)
 
-    def tap(self, learner: Learner, data: str | None) -> Reply:
+    def tap(self, learner: Learner, data: str | None, tapped_at: datetime | None = None) -> Reply:
         """A button was tapped: whatever its data says, decoded once and routed to its use case.
-        Anything that does not decode, or names nothing that exists, changes nothing."""
-        reply = self._route(learner, callbacks.decode(data))
+        Anything that does not decode, or names nothing that exists, changes nothing.
+
+        `tapped_at` is when the tap reached the bot (now, if not given): a double tap is judged
+        by it, since the second tap may wait seconds for the first one's reply to be sent."""
+        self.lessons.tapped_at = tapped_at
+        try:
+            reply = self._route(learner, callbacks.decode(data))
+        finally:
+            self.lessons.tapped_at = None
         if reply.outcome == "forged":
             log.warning("tap %r from user %s names nothing live", data, learner.user_id)
         return reply

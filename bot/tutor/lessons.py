@@ -33,6 +33,8 @@ Decide = Callable[[Position | None, datetime], Turn | Refusal]
 class Lessons:
     def __init__(self, library: Library, store: Store, clock: Callable[[], datetime]):
         self.library, self.store, self.clock = library, store, clock
+        self.tapped_at: datetime | None = None
+        """When the tap being handled reached the bot, set by `Tutor.tap` for its duration."""
 
     # --- Commands -----------------------------------------------------------------------------
 
@@ -164,7 +166,7 @@ class Lessons:
         now = self.clock()
         with self.store.transaction():
             saved_at = self.store.positions.saved_at(learner)
-            if why is Refusal.ALREADY_COUNTED and not show_again(saved_at, now):
+            if why is Refusal.ALREADY_COUNTED and not show_again(saved_at, self.tapped_at or now):
                 return Reply(toast=toast, outcome=outcome)
             shown = self._where_you_are(learner, now)
         return Reply(tuple(shown), toast=toast, outcome=outcome)
