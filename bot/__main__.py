@@ -103,7 +103,7 @@ def run(config: Config) -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per heartbeat is noise
     # PTB logs a proxy's HTML error page as an ERROR with a traceback before raising it; the
     # limiter retries it and logs one WARNING line, so the traceback is only noise.
-    logging.getLogger("telegram.request").addFilter(
+    logging.getLogger("telegram.request.BaseRequest").addFilter(
         lambda record: "invalid JSON data" not in record.getMessage()
     )
     try:

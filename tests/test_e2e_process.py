@@ -192,3 +192,18 @@ def test_health_reflects_the_heartbeat(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "heartbeat").touch()
     assert run_bot(env, "health").returncode == 0
+
+
+def test_a_proxys_html_error_page_is_one_warning_line_not_a_traceback(tmp_path: Path) -> None:
+    with FakeTelegram() as tg:
+        tg.add_user(ADA, "Ada")
+        bot = start_bot(bot_env(tg, tmp_path))
+        try:
+            say(tg, "/help", "What I can do")
+            tg.fail_next("sendMessage", 502, html=True)
+            say(tg, "/courses", "Courses")
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            output, _ = bot.communicate(timeout=20)
+        assert "Traceback" not in output and "invalid JSON" not in output, output
+        assert "sendMessage failed (Bad Gateway" in output
