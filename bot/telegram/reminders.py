@@ -36,7 +36,6 @@ SWEEP_BATCH = 1000
 def start(application: Application, every: float) -> None:
     """Sweep now (a reminder missed while the bot was down goes out at once), then every
     `every` seconds."""
-    assert application.job_queue is not None
     every_so_often(application, sweep, every, "reminders")
 
 
@@ -55,11 +54,8 @@ async def sweep(context: CallbackContext) -> None:
     tutor: Tutor = application.bot_data["tutor"]
     inbox: JournaledQueue = application.bot_data["inbox"]
     inbox.forget_old()
-    flushing: set[int] = application.bot_data.setdefault("outbox_flushing", set())
     for chat_id in tutor.store.outbox.chats():
-        if chat_id not in flushing:
-            flushing.add(chat_id)
-            application.create_task(_flush(application, chat_id, flushing), name="outbox")
+        application.create_task(_flush(application, chat_id), name="outbox")
     sending: set[Learner] = application.bot_data.setdefault("reminders_sending", set())
     due = [learner for learner in tutor.pace.due(SWEEP_BATCH) if learner not in sending]
     if due:
@@ -101,15 +97,17 @@ def flush_soon(application: Application, chat_id: int) -> None:
     assert application.job_queue is not None
 
     async def again(_context: CallbackContext) -> None:
-        flushing: set[int] = application.bot_data.setdefault("outbox_flushing", set())
-        if chat_id not in flushing:
-            flushing.add(chat_id)
-            await _flush(application, chat_id, flushing)
+        await _flush(application, chat_id)
 
     application.job_queue.run_once(again, when=RETRY_STALLED, job_kwargs=AT_ONCE)
 
 
-async def _flush(application: Application, chat_id: int, flushing: set[int]) -> None:
+async def _flush(application: Application, chat_id: int) -> None:
+    """What the outbox owes one chat, in its turn; a chat already being flushed is left alone."""
+    flushing: set[int] = application.bot_data.setdefault("outbox_flushing", set())
+    if chat_id in flushing:
+        return
+    flushing.add(chat_id)
     outbox: Outbox = application.bot_data["outbox"]
     order = application.update_processor
     assert isinstance(order, PerChatOrder)

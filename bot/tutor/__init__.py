@@ -42,16 +42,14 @@ class Tutor:
 
         `tapped_at` is when the tap reached the bot (now, if not given): a double tap is judged
         by it, since the second tap may wait seconds for the first one's reply to be sent."""
-        self.lessons.tapped_at = tapped_at
-        try:
-            reply = self._route(learner, callbacks.decode(data))
-        finally:
-            self.lessons.tapped_at = None
+        reply = self._route(learner, callbacks.decode(data), tapped_at)
         if reply.outcome == "forged":
             log.warning("tap %r from user %s names nothing live", data, learner.user_id)
         return reply
 
-    def _route(self, learner: Learner, action: callbacks.Action | None) -> Reply:
+    def _route(
+        self, learner: Learner, action: callbacks.Action | None, at: datetime | None
+    ) -> Reply:
         lessons = self.lessons
         match action:
             case callbacks.Courses():
@@ -61,15 +59,15 @@ class Tutor:
             case callbacks.OpenStep(course_id, step):
                 return lessons.open_step(learner, course_id, step)
             case callbacks.Answer(seq, course_id, step, question, option_id):
-                return lessons.answer(learner, seq, course_id, step, question, option_id)
+                return lessons.answer(learner, seq, course_id, step, question, option_id, at)
             case callbacks.Next(seq):
-                return lessons.move_on(learner, seq)
+                return lessons.move_on(learner, seq, at)
             case callbacks.AnotherWay(seq):
-                return lessons.another_way(learner, seq)
+                return lessons.another_way(learner, seq, at)
             case callbacks.TryAgain(seq):
-                return lessons.retry_check(learner, seq)
+                return lessons.retry_check(learner, seq, at)
             case callbacks.Skip(seq):
-                return lessons.skip(learner, seq)
+                return lessons.skip(learner, seq, at)
             case callbacks.Review():
                 return lessons.review(learner)
             case callbacks.Pace(kind, value):

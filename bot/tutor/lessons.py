@@ -33,8 +33,6 @@ Decide = Callable[[Position | None, datetime], Turn | Refusal]
 class Lessons:
     def __init__(self, library: Library, store: Store, clock: Callable[[], datetime]):
         self.library, self.store, self.clock = library, store, clock
-        self.tapped_at: datetime | None = None
-        """When the tap being handled reached the bot, set by `Tutor.tap` for its duration."""
 
     # --- Commands -----------------------------------------------------------------------------
 
@@ -113,10 +111,17 @@ class Lessons:
         course = self.library.course(course_id)
         if course is None:
             return self.refuse(learner, Refusal.UNKNOWN)
-        return self._turn(learner, lambda p, _now: lesson.open_step(course, step, p))
+        return self._turn(learner, lambda p, _now: lesson.open_step(course, step, p), None)
 
     def answer(
-        self, learner: Learner, seq: int, course_id: str, step: int, question: int, option: str
+        self,
+        learner: Learner,
+        seq: int,
+        course_id: str,
+        step: int,
+        question: int,
+        option: str,
+        tapped_at: datetime | None = None,
     ) -> Reply:
         def decide(p: Position | None, now: datetime) -> Turn | Refusal:
             history = self._history(learner, p)
@@ -124,9 +129,9 @@ class Lessons:
                 self.library, p, seq, course_id, step, question, option, now, history
             )
 
-        return self._turn(learner, decide, show_choice=True)
+        return self._turn(learner, decide, tapped_at, show_choice=True)
 
-    def move_on(self, learner: Learner, seq: int) -> Reply:
+    def move_on(self, learner: Learner, seq: int, tapped_at: datetime | None = None) -> Reply:
         """From feedback to the next question or the step's end; in a review, the next card."""
 
         def decide(p: Position | None, now: datetime) -> Turn | Refusal:
@@ -138,35 +143,34 @@ class Lessons:
             history, due_count = self._history(learner, p), len(records.due(learner, now))
             return lesson.move_on(self.library, p, seq, history, now, due_count)
 
-        return self._turn(learner, decide, drop_buttons=True)
+        return self._turn(learner, decide, tapped_at, drop_buttons=True)
 
-    def another_way(self, learner: Learner, seq: int) -> Reply:
-        return self._turn(
-            learner, lambda p, _: lesson.show_another_way(self.library, p, seq), drop_buttons=True
-        )
+    def another_way(self, learner: Learner, seq: int, tapped_at: datetime | None = None) -> Reply:
+        decide: Decide = lambda p, _: lesson.show_another_way(self.library, p, seq)  # noqa: E731
+        return self._turn(learner, decide, tapped_at, drop_buttons=True)
 
-    def retry_check(self, learner: Learner, seq: int) -> Reply:
-        return self._turn(
-            learner, lambda p, _: lesson.retry_check(self.library, p, seq), drop_buttons=True
-        )
+    def retry_check(self, learner: Learner, seq: int, tapped_at: datetime | None = None) -> Reply:
+        decide: Decide = lambda p, _: lesson.retry_check(self.library, p, seq)  # noqa: E731
+        return self._turn(learner, decide, tapped_at, drop_buttons=True)
 
-    def skip(self, learner: Learner, seq: int) -> Reply:
-        return self._turn(
-            learner, lambda p, _: lesson.skip_check(self.library, p, seq), drop_buttons=True
-        )
+    def skip(self, learner: Learner, seq: int, tapped_at: datetime | None = None) -> Reply:
+        decide: Decide = lambda p, _: lesson.skip_check(self.library, p, seq)  # noqa: E731
+        return self._turn(learner, decide, tapped_at, drop_buttons=True)
 
-    def refuse(self, learner: Learner, why: Refusal) -> Reply:
+    def refuse(self, learner: Learner, why: Refusal, tapped_at: datetime | None = None) -> Reply:
         """A tap that changes nothing: say so briefly, and show where the learner really is.
 
         The outcome is "forged" when the tap names nothing that exists (the caller logs it),
-        "refused" when it is merely stale or a double tap.
+        "refused" when it is merely stale or a double tap. `tapped_at` is when the tap reached
+        the bot (now if not given): a double tap is judged by it, since the second tap may wait
+        seconds for the first one's reply to be sent.
         """
         toast = lesson_views.REFUSAL_NOTICE[why]
         outcome = "forged" if why is Refusal.UNKNOWN else "refused"
         now = self.clock()
         with self.store.transaction():
             saved_at = self.store.positions.saved_at(learner)
-            if why is Refusal.ALREADY_COUNTED and not show_again(saved_at, self.tapped_at or now):
+            if why is Refusal.ALREADY_COUNTED and not show_again(saved_at, tapped_at or now):
                 return Reply(toast=toast, outcome=outcome)
             shown = self._where_you_are(learner, now)
         return Reply(tuple(shown), toast=toast, outcome=outcome)
@@ -177,6 +181,7 @@ class Lessons:
         self,
         learner: Learner,
         decide: Decide,
+        tapped_at: datetime | None,
         *,
         show_choice: bool = False,
         drop_buttons: bool = False,
@@ -189,7 +194,7 @@ class Lessons:
             if not isinstance(decision, Refusal):
                 self.store.save_turn(learner, decision, now)
         if isinstance(decision, Refusal):
-            return self.refuse(learner, decision)
+            return self.refuse(learner, decision, tapped_at)
         tapped = DropButtons() if drop_buttons else None
         if show_choice and decision.chosen is not None:
             tapped = ShowChoice(decision.chosen.text)

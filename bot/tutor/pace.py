@@ -43,7 +43,10 @@ class Pace:
         return self._run(learner, lambda s, facts: pace.choose(s, kind, value, facts)) or Reply()
 
     def typed(self, learner: Learner, text: str) -> Reply | None:
-        """Typed text the schedule waits for (a zone, a time, a date); None if it waits for none."""
+        """Typed text the schedule waits for (a zone, a time, a date); None if it waits for none.
+        Most typed text waits for nothing: then no plan facts (the course history) are read."""
+        if self.store.schedules.get(learner).awaiting is None:
+            return None
         return self._run(learner, lambda s, facts: pace.typed(s, text.strip(), facts))
 
     def _run(self, learner: Learner, decide: PaceDecide) -> Reply | None:
