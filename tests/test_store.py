@@ -26,6 +26,7 @@ def test_a_fresh_database_has_its_schema_and_wal(fresh_store: Store) -> None:
         "0005_updates_and_outbox",
     ]
     assert fresh_store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert fresh_store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: on disk
 
 
 def test_migrations_apply_once(tmp_path: Path) -> None:
