@@ -1,7 +1,8 @@
 """The learners' memory in SQLite (through sqlite-utils), split by what it holds: `people`
 (who, and whether their chat accepts messages), `positions` (where they are), `records` (what
-they did: answers, finished steps, review cards), `schedules` (pace, deadline, reminders) and
-`mail` (updates received and calls owed to Telegram, for exactly-once handling).
+they did: answers, finished steps, review cards), `schedules` (pace, deadline, reminders),
+`mail` (updates received and calls owed to Telegram, for exactly-once handling) and `groups`
+(group study: each group's settings, open session and its answers).
 
 SQLite is the one source of truth; nothing about a learner lives only in memory. The service
 reads, decides and saves inside one `transaction()`, with no await inside it.
@@ -18,6 +19,7 @@ import sqlite_utils
 
 from bot.core.model import Learner
 from bot.core.say import Turn
+from bot.store.groups import Groups
 from bot.store.mail import Inbox, Outbox
 from bot.store.migrations import migrations
 from bot.store.people import People
@@ -44,6 +46,7 @@ class Store:
         self.schedules = Schedules(db)
         self.inbox = Inbox(db)
         self.outbox = Outbox(db)
+        self.groups = Groups(db)
 
     @classmethod
     def open(cls, path: Path | str) -> Store:

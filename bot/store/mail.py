@@ -117,3 +117,9 @@ class Outbox:
     def drop_chat(self, chat_id: int) -> int:
         """Nothing more can reach this chat (the learner blocked the bot)."""
         return self.db.execute("delete from outbox where chat_id = ?", [chat_id]).rowcount
+
+    def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        """A group became a supergroup: what the old chat was owed goes to the new one."""
+        return self.db.execute(
+            "update outbox set chat_id = ? where chat_id = ?", [new_chat_id, old_chat_id]
+        ).rowcount

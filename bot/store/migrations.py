@@ -174,6 +174,53 @@ def _updates_and_outbox(db: sqlite_utils.Database) -> None:
     db["outbox"].create_index(["chat_id", "id"])
 
 
+@migrations(name="0006_group_study")
+def _group_study(db: sqlite_utils.Database) -> None:
+    """Group study: each group's settings, its open session and the answers given in it, so a
+    restart resumes the open question with its answers and its reveal timer."""
+    db["group_chats"].create(
+        {
+            "chat_id": int,
+            "timer": int,
+            "anyone": int,
+            "names": int,
+            "last_seq": int,
+            "updated_at": str,
+        },
+        pk="chat_id",
+        not_null={"timer", "anyone", "names", "last_seq"},
+    )
+    db["group_sessions"].create(
+        {
+            "chat_id": int,
+            "course_id": str,
+            "step": int,
+            "question": int,
+            "phase": str,
+            "seq": int,
+            "started_at": str,
+            "active_at": str,
+            "reveal_at": str,
+            "message_id": int,
+            "shown_count": int,
+        },
+        pk="chat_id",
+        not_null={"course_id", "step", "question", "phase", "seq", "started_at", "active_at"},
+    )
+    db["group_answers"].create(
+        {
+            "chat_id": int,
+            "question": int,
+            "user_id": int,
+            "option_id": str,
+            "first_name": str,
+            "answered_at": str,
+        },
+        pk=("chat_id", "question", "user_id"),
+        not_null={"option_id", "answered_at"},
+    )
+
+
 def stamp(moment: datetime) -> str:
     """How an instant is stored: UTC ISO 8601 to the millisecond, so text order is time order."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")

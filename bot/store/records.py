@@ -111,45 +111,44 @@ class Records:
     def record(self, learner: Learner, turn: Turn, now: datetime) -> None:
         """The answer, the rated cards and the finished step one turn decided."""
         for rating in turn.ratings:
-            self._rate(learner, rating, now)
+            self.rate(learner, rating, now)
         if turn.answer is not None:
-            a = turn.answer
-            self.db.execute(
-                """
-                insert into answers (user_id, chat_id, course_id, step, question_id, option_id,
-                    verdict, answered_at, target, attempt, reviewing)
-                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [
-                    learner.user_id,
-                    learner.chat_id,
-                    a.course_id,
-                    a.step,
-                    a.question_id,
-                    a.option_id,
-                    a.verdict.value,
-                    stamp(a.at),
-                    a.target.value,
-                    a.attempt,
-                    int(a.reviewing),
-                ],
-            )
+            self.add_answer(learner, turn.answer)
         if turn.completed_step is not None:
-            self.db.execute(
-                """
-                insert or replace into completions (user_id, chat_id, course_id, step, finished_at)
-                values (?, ?, ?, ?, ?)
-                """,
-                [
-                    learner.user_id,
-                    learner.chat_id,
-                    turn.position.course_id,
-                    turn.completed_step,
-                    stamp(now),
-                ],
-            )
+            self.finish(learner, turn.position.course_id, turn.completed_step, now)
 
-    def _rate(self, learner: Learner, rating: Rating, now: datetime) -> None:
+    def add_answer(self, learner: Learner, a: AnswerRecord) -> None:
+        self.db.execute(
+            """
+            insert into answers (user_id, chat_id, course_id, step, question_id, option_id,
+                verdict, answered_at, target, attempt, reviewing)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                learner.user_id,
+                learner.chat_id,
+                a.course_id,
+                a.step,
+                a.question_id,
+                a.option_id,
+                a.verdict.value,
+                stamp(a.at),
+                a.target.value,
+                a.attempt,
+                int(a.reviewing),
+            ],
+        )
+
+    def finish(self, learner: Learner, course_id: str, step: int, now: datetime) -> None:
+        self.db.execute(
+            """
+            insert or replace into completions (user_id, chat_id, course_id, step, finished_at)
+            values (?, ?, ?, ?, ?)
+            """,
+            [learner.user_id, learner.chat_id, course_id, step, stamp(now)],
+        )
+
+    def rate(self, learner: Learner, rating: Rating, now: datetime) -> None:
         """Reschedule one card with FSRS, from its stored state."""
         key = rating.card
         who = [learner.user_id, learner.chat_id, key.id]

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeAllGroupChats, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -28,7 +28,7 @@ from telegram.ext import (
 from bot.config import Config
 from bot.content import Library
 from bot.store import Store
-from bot.telegram import handlers, reminders
+from bot.telegram import groups, handlers, reminders
 from bot.telegram.delivery import Outbox
 from bot.telegram.handlers import TutorContext
 from bot.telegram.inbox import JournaledQueue
@@ -80,22 +80,34 @@ def build_application(
     application.bot_data["inbox"] = inbox
     application.bot_data["error_sink"] = error_sink
 
-    private = filters.ChatType.PRIVATE
+    private, in_groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     for name in COMMANDS:
         application.add_handler(CommandHandler(name, handlers.command(name), filters=private))
-    application.add_handler(CallbackQueryHandler(handlers.tap))
+    for name, _about in menus.GROUP_COMMANDS:
+        application.add_handler(CommandHandler(name, groups.command(name), filters=in_groups))
+    application.add_handler(CallbackQueryHandler(_tap))
     application.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))
     application.add_handler(MessageHandler(private & filters.TEXT, handlers.text))
-    application.add_handler(
-        ChatMemberHandler(handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER)
-    )
+    application.add_handler(MessageHandler(in_groups & filters.COMMAND, groups.addressed))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.migrated))
+    application.add_handler(ChatMemberHandler(_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(on_error)
 
     assert application.job_queue is not None
     beat = heartbeat_path(config)
     reminders.every_so_often(application, _heartbeat(beat), HEARTBEAT_EVERY, "beat")
     reminders.start(application, every=config.reminder_sweep)
+    reminders.every_so_often(application, groups.sweep, config.reminder_sweep, "groups")
     return application
+
+
+async def _tap(update: Update, context: TutorContext) -> None:
+    """A button: group study's in a group, a lesson's in a private chat."""
+    await (groups.tap if groups.in_group(update) else handlers.tap)(update, context)
+
+
+async def _membership(update: Update, context: TutorContext) -> None:
+    await (groups.membership if groups.in_group(update) else handlers.membership)(update, context)
 
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
@@ -121,6 +133,9 @@ async def _start_up(application: Application) -> None:
     """The command menu Telegram shows next to the text box; the updates received before a
     restart but never handled go first in the queue (what they owed is sent by the sweep)."""
     await application.bot.set_my_commands([BotCommand(n, d) for n, d in menus.COMMANDS])
+    await application.bot.set_my_commands(
+        [BotCommand(n, d) for n, d in menus.GROUP_COMMANDS], scope=BotCommandScopeAllGroupChats()
+    )
     inbox: JournaledQueue = application.bot_data["inbox"]
     await inbox.replay(application.bot)
 

@@ -49,7 +49,12 @@ def letters(reply: Reply, query: CallbackQuery | None) -> Iterator[tuple[str, di
     """The Telegram calls a reply needs, in order: answer the tap (the spinner stops), settle
     the tapped message, then one call per message part."""
     if query is not None:
-        yield "answer", {"query_id": query.id, "text": _cut(reply.toast)}
+        answer: dict[str, Any] = {"query_id": query.id, "text": _cut(reply.toast)}
+        if reply.alert:
+            answer["alert"] = True
+        if reply.link:
+            answer["link"] = True
+        yield "answer", answer
         message = query.message
         if message is not None and message.is_accessible and hasattr(message, "text_html"):
             match reply.tapped:
@@ -58,10 +63,24 @@ def letters(reply: Reply, query: CallbackQuery | None) -> Iterator[tuple[str, di
                     yield "edit", {"message_id": message.message_id, "text": html}
                 case ShowChoice() | DropButtons():
                     yield "drop_buttons", {"message_id": message.message_id}
-    for message in reply.messages:
+    if reply.edit is not None:
+        part = views.split(reply.edit.message)[-1]
+        yield "edit", {"message_id": reply.edit.message_id, "text": part.text, **_rows(part)}
+    yield from sends(reply.messages)
+
+
+def sends(messages: Sequence[views.Message]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for message in messages:
         for part in views.split(message):
-            rows = [[[b.label, b.data] for b in row] for row in part.buttons]
-            yield "send", {"text": part.text, "buttons": rows}
+            yield "send", {"text": part.text, **_rows(part)}
+
+
+def _rows(message: views.Message) -> dict[str, Any]:
+    return {"buttons": [[[b.label, b.data] for b in row] for row in message.buttons]}
+
+
+def _buttons(rows: list[list[list[str]]]) -> tuple[tuple[views.Button, ...], ...]:
+    return tuple(tuple(views.Button(label, data) for label, data in row) for row in rows)
 
 
 def _cut(text: str | None) -> str | None:
@@ -97,6 +116,9 @@ class Outbox:
         now = self.clock()
         for op, args in letters(reply, query):
             self.store.outbox.add(chat_id, op, args, update_id, now)
+        for member_chat, messages in reply.private:
+            for op, args in sends(messages):
+                self.store.outbox.add(member_chat, op, args, update_id, now)
 
     async def flush(self, chat_id: int) -> None:
         """Make the calls one chat is owed, in order. Call it in the chat's turn.
@@ -136,17 +158,15 @@ class Outbox:
         args, chat_id = letter.args, letter.chat_id
         match letter.op:
             case "answer":
-                await self.answer(args["query_id"], args["text"])
+                url = f"https://t.me/{self.bot.username}?start=group" if args.get("link") else None
+                await self.answer(args["query_id"], args["text"], args.get("alert", False), url)
             case "edit":
-                await self.replace(chat_id, args["message_id"], views.Message(args["text"]))
+                message = views.Message(args["text"], _buttons(args.get("buttons", [])))
+                await self.replace(chat_id, args["message_id"], message)
             case "drop_buttons":
                 await self.drop_buttons(chat_id, args["message_id"])
             case "send":
-                buttons = tuple(
-                    tuple(views.Button(label, data) for label, data in row)
-                    for row in args["buttons"]
-                )
-                message = views.Message(args["text"], buttons)
+                message = views.Message(args["text"], _buttons(args["buttons"]))
                 await self.bot.send_message(
                     chat_id, message.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(message)
                 )
@@ -196,13 +216,18 @@ class Outbox:
         except BadRequest as exc:
             _tolerate_edit_failure(exc, chat_id, message_id)
 
-    async def answer(self, query_id: str, text: str | None = None) -> None:
+    async def answer(
+        self, query_id: str, text: str | None = None, alert: bool = False, url: str | None = None
+    ) -> None:
         """Every tap is answered once, so the learner's spinner stops; an expired query is no
-        loss. Answering twice is refused by Telegram, so a second answer is skipped."""
+        loss. Answering twice is refused by Telegram, so a second answer is skipped. In a
+        group, a member's own verdict is an `alert`, and `url` may open the bot's chat."""
         if query_id in self._answered:
             return
         try:
-            await self.bot.answer_callback_query(query_id, text=_cut(text))
+            await self.bot.answer_callback_query(
+                query_id, text=_cut(text), show_alert=alert or None, url=url
+            )
         except BadRequest as exc:
             if "query is too old" not in str(exc).lower():
                 raise

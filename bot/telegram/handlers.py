@@ -41,7 +41,7 @@ async def run(
     chat_id: int,
     act: Callable[[], Reply],
     query: CallbackQuery | None = None,
-) -> None:
+) -> Reply:
     """Decide and save, save the reply, mark the update handled: one transaction. Then send."""
     tutor, outbox = context.tutor, context.outbox
     with tutor.store.transaction():
@@ -49,6 +49,7 @@ async def run(
         outbox.queue(chat_id, reply, query, update.update_id)
         tutor.store.inbox.handled(update.update_id, tutor.clock())
     await outbox.flush(chat_id)
+    return reply
 
 
 def learner_of(update: Update) -> Learner | None:

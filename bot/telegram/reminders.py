@@ -55,7 +55,7 @@ async def sweep(context: CallbackContext) -> None:
     inbox: JournaledQueue = application.bot_data["inbox"]
     inbox.forget_old()
     for chat_id in tutor.store.outbox.chats():
-        application.create_task(_flush(application, chat_id), name="outbox")
+        application.create_task(flush_chat(application, chat_id), name="outbox")
     sending: set[Learner] = application.bot_data.setdefault("reminders_sending", set())
     due = [learner for learner in tutor.pace.due(SWEEP_BATCH) if learner not in sending]
     if due:
@@ -97,22 +97,27 @@ def flush_soon(application: Application, chat_id: int) -> None:
     assert application.job_queue is not None
 
     async def again(_context: CallbackContext) -> None:
-        await _flush(application, chat_id)
+        await flush_chat(application, chat_id)
 
     application.job_queue.run_once(again, when=RETRY_STALLED, job_kwargs=AT_ONCE)
 
 
-async def _flush(application: Application, chat_id: int) -> None:
-    """What the outbox owes one chat, in its turn; a chat already being flushed is left alone."""
-    flushing: set[int] = application.bot_data.setdefault("outbox_flushing", set())
+async def flush_chat(application: Application, chat_id: int) -> None:
+    """What the outbox owes one chat, in its turn. A chat already being flushed is flushed
+    once more when that flush ends, since what was just queued may have come after its read."""
+    flushing: dict[int, bool] = application.bot_data.setdefault("outbox_flushing", {})
     if chat_id in flushing:
+        flushing[chat_id] = True
         return
-    flushing.add(chat_id)
     outbox: Outbox = application.bot_data["outbox"]
     order = application.update_processor
     assert isinstance(order, PerChatOrder)
     try:
-        async with order.turn(chat_id):
-            await outbox.flush(chat_id)
+        again = True
+        while again:
+            flushing[chat_id] = False
+            async with order.turn(chat_id):
+                await outbox.flush(chat_id)
+            again = flushing[chat_id]
     finally:
-        flushing.discard(chat_id)
+        del flushing[chat_id]

@@ -3,7 +3,8 @@
 Each use case reads the learner's state once, lets the pure rules (`bot.core`) decide with
 `now` passed in, saves the result in one transaction (`bot.store`), and returns a `Reply`: the
 messages to show (`bot.views`), a short toast for a tap, and what becomes of the tapped
-message. The Telegram handlers, the terminal player and group study are thin shells over it.
+message. The Telegram handlers (private chats and groups) and the terminal player are thin
+shells over it; `groups` holds group study's use cases.
 
     tutor = Tutor(library, store, clock)
     reply = tutor.tap(learner, "a:3:neural-networks:4:0:b")
@@ -18,6 +19,7 @@ from datetime import datetime
 from bot.content import Library
 from bot.core.model import Learner, Refusal
 from bot.store import Store
+from bot.tutor.groups import Groups
 from bot.tutor.lessons import Lessons
 from bot.tutor.pace import Pace
 from bot.tutor.reply import DropButtons, Reply, ShowChoice, Tapped
@@ -35,6 +37,7 @@ class Tutor:
         self.library, self.store, self.clock = library, store, clock
         self.lessons = Lessons(library, store, clock)
         self.pace = Pace(library, store, clock)
+        self.groups = Groups(library, store, clock)
 
     def tap(self, learner: Learner, data: str | None, tapped_at: datetime | None = None) -> Reply:
         """A button was tapped: whatever its data says, decoded once and routed to its use case.

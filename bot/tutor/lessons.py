@@ -39,7 +39,7 @@ class Lessons:
     def start(self, learner: Learner, arg: str | None = None) -> Reply:
         """/start: greet and show the courses; `/start <course-id>` (a deep link) opens one."""
         course = self.library.course(arg) if arg else None
-        if arg and course is None:
+        if arg and course is None and arg != menus.GROUP_LINK:
             log.info("deep link to unknown course %r", arg)
         now = self.clock()
         with self.store.transaction():
@@ -48,6 +48,8 @@ class Lessons:
             position = self.store.positions.current(learner)
             due = len(self.store.records.due(learner, now))
         messages = [menus.welcome(self.library, learner.first_name)]
+        if arg == menus.GROUP_LINK:
+            messages.append(menus.group_linked())
         if position and position.phase is not Phase.FINISHED and not position.reviewing:
             messages.append(menus.welcome_back(position))
         if due:

@@ -7,6 +7,7 @@ terminal prints the messages and numbers their buttons. Neither decides anything
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.views.message import Message
 
@@ -27,6 +28,14 @@ Tapped = ShowChoice | DropButtons
 
 
 @dataclass(frozen=True)
+class Edit:
+    """A message the bot sent earlier, rewritten (a group question's count of answers)."""
+
+    message_id: int
+    message: Message
+
+
+@dataclass(frozen=True)
 class Reply:
     messages: tuple[Message, ...] = ()
     toast: str | None = None
@@ -37,3 +46,16 @@ class Reply:
     """The step this action finished, if any (the terminal moves on to the next)."""
     outcome: str = "ok"
     """One word for the log: ok, refused, forged."""
+
+    # Group study only:
+    alert: bool = False
+    """The toast is an alert the member dismisses (their own verdict, private in a group)."""
+    link: bool = False
+    """The toast opens the bot's private chat (the member has not started it yet)."""
+    edit: Edit | None = None
+    private: tuple[tuple[int, tuple[Message, ...]], ...] = ()
+    """Messages for members' private chats, by user id."""
+    wake_at: datetime | None = None
+    """When the shell should look at the group again (the open question's reveal timer)."""
+    recount: bool = False
+    """The answers changed: the shell updates the question's count line soon (debounced)."""

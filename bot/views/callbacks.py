@@ -76,8 +76,55 @@ class Pace:
     value: str
 
 
+@dataclass(frozen=True)
+class GroupCourses:
+    """Group study: the course menu again."""
+
+
+@dataclass(frozen=True)
+class GroupCourse:
+    """Group study: a course's steps, to pick one for the group."""
+
+    course_id: str
+
+
+@dataclass(frozen=True)
+class GroupStep:
+    """Group study: start a session on this step."""
+
+    course_id: str
+    step: int
+
+
+@dataclass(frozen=True)
+class GroupAnswer:
+    """Group study: a member's answer to the open question (its `seq`)."""
+
+    seq: int
+    option_id: str
+
+
+@dataclass(frozen=True)
+class GroupNext:
+    """Group study: after the reveal of question `seq`, on to the next one."""
+
+    seq: int
+
+
+GroupAction = GroupCourses | GroupCourse | GroupStep | GroupAnswer | GroupNext
+
 Action = (
-    Courses | OpenCourse | OpenStep | Answer | Next | AnotherWay | TryAgain | Skip | Review | Pace
+    Courses
+    | OpenCourse
+    | OpenStep
+    | Answer
+    | Next
+    | AnotherWay
+    | TryAgain
+    | Skip
+    | Review
+    | Pace
+    | GroupAction
 )
 
 
@@ -103,6 +150,16 @@ def encode(action: Action) -> str:
             return "v"
         case Pace(kind, value):
             return f"p:{kind}:{value}"
+        case GroupCourses():
+            return "gm"
+        case GroupCourse(course_id):
+            return f"gc:{course_id}"
+        case GroupStep(course_id, step):
+            return f"gs:{course_id}:{step}"
+        case GroupAnswer(seq, option_id):
+            return f"ga:{seq}:{option_id}"
+        case GroupNext(seq):
+            return f"gn:{seq}"
     raise TypeError(f"not an action: {action!r}")
 
 
@@ -133,6 +190,16 @@ def decode(data: str | None) -> Action | None:
                 return Review()
             case "p", [kind, value] if kind in "zgtdk" and len(kind) == 1 and value:
                 return Pace(kind, value)
+            case "gm", []:
+                return GroupCourses()
+            case "gc", [course_id] if course_id:
+                return GroupCourse(course_id)
+            case "gs", [course_id, step] if course_id:
+                return GroupStep(course_id, _number(step))
+            case "ga", [seq, option_id] if option_id:
+                return GroupAnswer(_number(seq), option_id)
+            case "gn", [seq]:
+                return GroupNext(_number(seq))
     except ValueError:
         return None
     return None

@@ -4,7 +4,7 @@ with buttons. All lesson text is escaped here, once; the only markup is the tags
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from bot.content import Course, Option, Step, Verdict
 from bot.core.model import Refusal, Target
@@ -101,7 +101,7 @@ def say(item: Say) -> Message:
 def question(item: Ask) -> Message:
     """The prompt, the options (listed in full when a button can't hold them), the buttons."""
     options = ordered_options(item)
-    listed = _listed(options)
+    listed = listed_apart(options)
     return Message(question_text(item, listed), _option_buttons(item, options, listed))
 
 
@@ -130,26 +130,38 @@ def question_text(item: Ask, listed: bool) -> str:
     return text
 
 
-def _listed(options: Sequence[Option]) -> bool:
+def listed_apart(options: Sequence[Option]) -> bool:
+    """Are the options too long for buttons, so listed in the text with letters on buttons?"""
     return any(len(o.text) > BUTTON_FITS for o in options)
 
 
 def _option_buttons(
     item: Ask, options: Sequence[Option], listed: bool
 ) -> tuple[tuple[Button, ...], ...]:
+    def data(option: Option) -> str:
+        answer = callbacks.Answer(item.seq, item.course.id, item.step.number, item.index, option.id)
+        return callbacks.encode(answer)
+
+    rows = option_buttons(options, listed, data)
+    if item.can_skip:
+        rows += ((Button("Skip for now", callbacks.encode(callbacks.Skip(item.seq))),),)
+    return rows
+
+
+def option_buttons(
+    options: Sequence[Option], listed: bool, data_of: Callable[[Option], str]
+) -> tuple[tuple[Button, ...], ...]:
+    """One button per option; lettered when the options are listed in the text."""
     letters: list[Button] = []
     rows: list[tuple[Button, ...]] = []
     for i, option in enumerate(options):
-        answer = callbacks.Answer(item.seq, item.course.id, item.step.number, item.index, option.id)
-        data = callbacks.encode(answer)
+        data = data_of(option)
         if not listed:
             rows.append((Button(option.text, data),))
         elif len(option.text) <= BUTTON_FITS // 2:
             rows.append((Button(f"{LETTERS[i]} · {option.text}", data),))
         else:
             letters.append(Button(LETTERS[i], data))
-    if item.can_skip:
-        rows.append((Button("Skip for now", callbacks.encode(callbacks.Skip(item.seq))),))
     return (tuple(letters), *rows) if letters else tuple(rows)
 
 

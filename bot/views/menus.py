@@ -27,6 +27,16 @@ COMMANDS = (
     ("help", "What I can do"),
 )
 
+GROUP_COMMANDS = (
+    ("study", "Study a lesson together: /study 90 sets the timer, /study anyone"),
+    ("reveal", "Show the answer to the open question now"),
+    ("endstudy", "End the study session"),
+)
+"""The menu Telegram shows in group chats (group study)."""
+
+GROUP_LINK = "group"
+"""The /start payload of the link a group tap opens: the member's private chat with the bot."""
+
 
 def welcome(library: Library, first_name: str | None) -> Message:
     hello = f"Hi {esc(first_name)}! " if first_name else "Hi! "
@@ -67,7 +77,15 @@ def help_text() -> Message:
     lines = ["<b>What I can do</b>", ""]
     lines += [f"/{name} — {esc(about)}" for name, about in COMMANDS]
     lines += ["", "In a lesson, just tap the buttons. Every answer gets its own explanation."]
+    lines += ["", "Add me to a group and send /study there to take a lesson together."]
     return Message("\n".join(lines))
+
+
+def group_linked() -> Message:
+    return Message(
+        "👥 You're set: your answers in group study now get their full explanation here, "
+        "and they count in your own /progress and reviews."
+    )
 
 
 def unknown_command(command: str) -> Message:
