@@ -1,9 +1,9 @@
 """Telegram's rate limits, and retries that never make a learner see a message twice.
 
-PTB's `AIORateLimiter` keeps the bot under 30 messages a second overall and 20 a minute per
-group, and waits out a 429 (`retry_after`). This adds about one message a second per private
-chat (after a short burst) and retries of transient failures, but only where a retry cannot
-repeat what the learner sees:
+PTB's `AIORateLimiter` keeps the bot under 30 messages a second overall and 20 in any minute
+per group (`GROUP_BURST`), and waits out a 429 (`retry_after`). This adds about one message a
+second per private chat (after a short burst) and retries of transient failures, but only where
+a retry cannot repeat what the learner sees:
 
 - a call that cannot have reached Telegram (no connection, the pool was full) or that Telegram
   refused with a 5xx is retried;
@@ -61,6 +61,13 @@ def never_took_effect(exc: NetworkError) -> bool:
     return not isinstance(exc, TimedOut) and not isinstance(cause, httpx.HTTPError)
 
 
+GROUP_BURST = 10
+"""Calls to one group: a burst of 10, then one every 6 seconds. A leaky bucket lets through
+its burst plus its rate over any window, so a group never gets more than 10 + 10 = 20 calls
+(messages and edits) in any minute: Telegram's limit, which PTB's default (a burst of 20)
+would pass."""
+
+
 class RetryingRateLimiter(AIORateLimiter):
     """PTB's limiter, plus a pace per private chat and the retry rules above."""
 
@@ -75,7 +82,7 @@ class RetryingRateLimiter(AIORateLimiter):
         private_period: float = 4.0,
         # A tap's whole reply (edit, feedback, another way) fits in one burst.
     ):
-        super().__init__(max_retries=max_retries)
+        super().__init__(max_retries=max_retries, group_max_rate=GROUP_BURST, group_time_period=60)
         self._transient_retries = max_retries
         self._backoff = backoff
         self._private_burst, self._private_period = private_burst, private_period

@@ -130,7 +130,8 @@ class Groups:
                     if session is not None:
                         return Reply(toast=views.NOTICES["running"], outcome="refused")
                     if course is not None and step is not None:
-                        return self._start(chat_id, course, step, settings, last_seq, now)
+                        return self._start(chat_id, course, step, settings, last_seq, now,
+                                           message_id)  # fmt: skip
                 case callbacks.GroupNext(seq):
                     found = self._resolve(session)
                     if session is None or found is None:
@@ -247,12 +248,17 @@ class Groups:
 
     def _start(
         self, chat_id: int, course: Course, step: Step, settings: Settings, last_seq: int,
-        now: datetime,
+        now: datetime, menu_id: int | None,
     ) -> Reply:  # fmt: skip
+        """The step menu that was tapped becomes the first question (one edit, not a new
+        message: a group's messages are counted), unless intro and question need two."""
         session = group.start(chat_id, course, step, settings, last_seq, now)
         self._keep(chat_id, settings, last_seq, now)
-        self.store.groups.put(session, now)
         shown = views.question(course, step, session, settings)
+        if menu_id is not None and len(shown) == 1:
+            self.store.groups.put(replace(session, message_id=menu_id), now)
+            return Reply(edit=Edit(menu_id, shown[0]), wake_at=session.reveal_at)
+        self.store.groups.put(session, now)
         return Reply(tuple(shown), tapped=DropButtons(), wake_at=session.reveal_at)
 
     def _reveal(
