@@ -26,6 +26,18 @@ after the call took effect), ``hang_next`` (no response for a while, then a rese
 update side ``duplicate_next_updates``, ``push_raw_update`` and ``reorder_updates``. Injected
 faults are recorded as excused calls, never as refusals; ``injected`` counts them per kind and
 ``lost_responses`` lists the calls that took effect although the client got no answer.
+
+Groups: ``add_group`` makes a "group" or "supergroup" with members and admins (the first admin
+is the owner); ``getChatAdministrators`` and ``getChatMember`` answer from them. In privacy mode
+the bot sees only commands there (``send_text``, ``send_anonymous`` for an anonymous admin,
+``send_as_channel`` for a linked channel's automatic forward) and service messages (the fake
+sends those of ``migrate_group``; ``add_member`` and ``remove_member`` push no update).
+``migrate_group`` upgrades a group to a supergroup as Telegram does (service messages in both,
+the old id then answers 400 with ``migrate_to_chat_id``); ``remove_bot``/``add_bot`` push
+``my_chat_member`` and a removed bot gets 403 there. A user added with ``started=False`` never
+opened the bot: deliveries to their private chat get 403 until they write to it. With
+``group_limit=True`` the 21st message or edit to one group within 60 s gets 429, a refusal
+(the bot broke the limit); ``max_per_minute`` measures the busiest minute of a chat.
 """
 
 from __future__ import annotations
@@ -35,6 +47,7 @@ import contextlib
 import functools
 import itertools
 import json
+import math
 import random
 import re
 import socket
@@ -63,6 +76,25 @@ NOT_MODIFIED = (
     "are exactly the same as a current content and reply markup of the message"
 )
 BLOCKED = "Forbidden: bot was blocked by the user"
+CANT_INITIATE = "Forbidden: bot can't initiate conversation with a user"
+MIGRATED = "Bad Request: group chat was upgraded to a supergroup chat"
+NO_PRIVATE_ADMINS = "Bad Request: there are no administrators in the private chat"
+# Who a post in a group comes from when no member wrote it (Telegram's fixed ids).
+ANONYMOUS_ADMIN = {
+    "id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"
+}  # fmt: skip
+CHANNEL_FORWARDER = {"id": 777000, "is_bot": False, "first_name": "Telegram"}
+# Telegram's limit in a group: 20 messages per minute; the fake counts sends and edits.
+GROUP_LIMIT, GROUP_WINDOW = 20, 60.0
+GROUP_LIMITED = ("sendMessage", "editMessageText", "editMessageReplyMarkup")
+# The rights a human admin has by default; every field ChatMemberAdministrator requires.
+ADMIN_RIGHTS = {
+    "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+    "can_delete_messages": True, "can_manage_video_chats": True, "can_restrict_members": True,
+    "can_promote_members": False, "can_change_info": True, "can_invite_users": True,
+    "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False,
+    "can_pin_messages": True,
+}  # fmt: skip
 _ACTION_WORDS = (
     "typing upload_photo record_video upload_video record_voice upload_voice upload_document "
     "choose_sticker find_location record_video_note upload_video_note"
@@ -84,15 +116,21 @@ BUTTON_ACTIONS = _BUTTON_WORDS.split()
 class ApiError(Exception):
     """A refusal, rendered as Telegram renders it: HTTP status == error_code."""
 
-    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self, status: int, description: str, retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:  # fmt: skip
         super().__init__(description)
         self.status, self.description, self.retry_after = status, description, retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
     def body(self) -> dict[str, Any]:
         out: dict[str, Any] = {"ok": False, "error_code": self.status}
         out["description"] = self.description
         if self.retry_after is not None:
             out["parameters"] = {"retry_after": self.retry_after}
+        if self.migrate_to_chat_id is not None:
+            out["parameters"] = {"migrate_to_chat_id": self.migrate_to_chat_id}
         return out
 
 
@@ -384,6 +422,7 @@ class CallbackAnswer(NamedTuple):
     callback_query_id: str
     text: str | None
     show_alert: bool
+    url: str | None = None  # only a t.me/<bot>?start=<param> link is accepted
 
 
 @dataclass
@@ -478,16 +517,24 @@ class FakeTelegram:
     """The fake server plus the simulated users: ``with FakeTelegram() as tg:`` or start/stop."""
 
     def __init__(
-        self, token: str = DEFAULT_TOKEN, *, strict_params: bool = True, strict_html: bool = True
-    ) -> None:
+        self, token: str = DEFAULT_TOKEN, *, strict_params: bool = True, strict_html: bool = True,
+        group_limit: bool = False,
+    ) -> None:  # fmt: skip
         self.token, self.strict_params, self.strict_html = token, strict_params, strict_html
+        self.group_limit = group_limit  # refuse the 21st message or edit to a group in 60 s
         self.bot_user = {"id": int(token.split(":")[0]), "is_bot": True}
         self.bot_user |= {"first_name": BOT_FIRST_NAME, "username": BOT_USERNAME}
         self._lock = threading.RLock()
         self._users: dict[int, dict[str, Any]] = {}
         self._chats: dict[int, dict[str, Any]] = {}
-        self._members: dict[int, set[int]] = {}
+        self._members: dict[int, dict[int, None]] = {}  # an ordered set of user ids per group
+        self._admins: dict[int, list[int]] = {}  # per group, the owner first
+        self._bot_out: dict[int, str] = {}  # group → "left" or "kicked" while the bot is out
+        self._migrated: dict[int, int] = {}  # old group id → its supergroup's id
+        self._forwards: Counter[int] = Counter()  # channel → posts forwarded so far
+        self._inflight: Counter[int] = Counter()  # group → limited calls done, not yet recorded
         self._blocked: set[int] = set()
+        self._unstarted: set[int] = set()  # users who never wrote to the bot
         self._messages: dict[int, dict[int, Message]] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(10_000)
@@ -586,9 +633,12 @@ class FakeTelegram:
     # ------------------------------------------------------------ users, chats, user actions
 
     def add_user(
-        self, user_id: int, first_name: str = "Ada", username: str | None = None, **extra: Any
-    ) -> dict[str, Any]:
-        """A user who has started the bot: the private chat id equals the user id."""
+        self, user_id: int, first_name: str = "Ada", username: str | None = None,
+        *, started: bool = True, **extra: Any,
+    ) -> dict[str, Any]:  # fmt: skip
+        """A user; the private chat id equals the user id. With ``started=False`` the user never
+        opened the bot: sending to their private chat gets 403 "bot can't initiate conversation
+        with a user" until they write to the bot there (``send_text`` without chat_id)."""
         user = {"id": user_id, "is_bot": False, "first_name": first_name, **extra}
         if username:
             user["username"] = username
@@ -596,30 +646,221 @@ class FakeTelegram:
         with self._lock:
             self._users[user_id] = user
             self._chats[user_id] = chat | ({"username": username} if username else {})
+            if started:
+                self._unstarted.discard(user_id)
+            else:
+                self._unstarted.add(user_id)
         return dict(user)
 
-    def add_group(self, chat_id: int, title: str, members: tuple[int, ...] = ()) -> dict:
-        """A supergroup (negative id). Privacy mode: the bot only sees commands there."""
+    def add_group(
+        self, chat_id: int, title: str, members: tuple[int, ...] = (),
+        admins: tuple[int, ...] = (), kind: str = "supergroup",
+    ) -> dict:  # fmt: skip
+        """A "group" or "supergroup" (negative id) the bot is a member of. ``admins`` are members
+        (or the bot's own id): the first is the owner ("creator"), the others "administrator".
+        Privacy mode: the bot only sees commands and service messages there. The group
+        starts with the bot in it, without an update (see ``add_bot``)."""
         assert chat_id < 0, "group and supergroup ids are negative"
+        assert kind in ("group", "supergroup"), f"kind is 'group' or 'supergroup', not {kind!r}"
         with self._lock:
-            self._chats[chat_id] = {"id": chat_id, "type": "supergroup", "title": title}
-            self._members[chat_id] = set(members)
+            self._chats[chat_id] = {"id": chat_id, "type": kind, "title": title}
+            self._members[chat_id] = dict.fromkeys(members)
+            self._admins[chat_id] = []
+            self._bot_out.pop(chat_id, None)
+            self._migrated.pop(chat_id, None)
+            self._set_admins(chat_id, admins)
         return dict(self._chats[chat_id])
 
+    def set_admins(self, chat_id: int, admins: tuple[int, ...]) -> None:
+        """Replace the group's admins (members, or the bot's id); the first is the owner."""
+        with self._lock:
+            self._set_admins(chat_id, admins)
+
+    def _set_admins(self, chat_id: int, admins: tuple[int, ...]) -> None:
+        assert chat_id in self._members, f"no group {chat_id}: call add_group first"
+        for admin in admins:
+            assert admin == self.bot_user["id"] or admin in self._members[chat_id], (
+                f"admin {admin} is not a member of chat {chat_id}"
+            )
+            assert admin in self._users or admin == self.bot_user["id"], (
+                f"unknown user {admin}: call add_user first"
+            )
+        assert tuple(admins)[:1] != (self.bot_user["id"],), "the bot can't own the group"
+        self._admins[chat_id] = list(dict.fromkeys(admins))
+
+    def add_member(self, chat_id: int, user_id: int) -> None:
+        """The user joins the group (no update: chat_member updates are opt-in)."""
+        with self._lock:
+            assert chat_id in self._members, f"no group {chat_id}: call add_group first"
+            self._members[chat_id][user_id] = None
+
+    def remove_member(self, chat_id: int, user_id: int) -> None:
+        """The user leaves the group (and its admins); getChatMember then says "left"."""
+        with self._lock:
+            assert chat_id in self._members, f"no group {chat_id}: call add_group first"
+            self._members[chat_id].pop(user_id, None)
+            self._admins[chat_id] = [a for a in self._admins[chat_id] if a != user_id]
+
     def send_text(self, user_id: int, text: str, chat_id: int | None = None) -> int:
-        """The user sends text; a leading /command gets its bot_command entity as Telegram adds."""
+        """The user sends text; a leading /command gets its bot_command entity as Telegram adds.
+        Writing in the private chat also starts (and unblocks) the bot for that user."""
         with self._lock:
             chat_id = self._chat_of(user_id, chat_id)
-            if user_id in self._blocked:  # writing to the bot means "Restart" was pressed
-                self._set_blocked(user_id, blocked=False)
-            entities = []
-            if command := re.match(r"/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?", text):
-                entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(command[0])}]
-            msg = self._store(chat_id, False, text, text, entities)
-            message = self._message_json(msg) | {"from": self._users[user_id]}
-            if self._chats[chat_id]["type"] == "private" or command:
-                self._push_update({"message": message})
-            return msg.message_id
+            if chat_id == user_id:
+                self._unstarted.discard(user_id)
+                if user_id in self._blocked:  # writing to the bot means "Restart" was pressed
+                    self._set_blocked(user_id, blocked=False)
+            return self._post(chat_id, text, {"from": self._users[user_id]})
+
+    def send_anonymous(self, chat_id: int, text: str) -> int:
+        """An anonymous admin posts in the group: ``from`` is GroupAnonymousBot and
+        ``sender_chat`` the group itself. Delivered as ``send_text`` in a group (commands)."""
+        with self._lock:
+            self._group_of(chat_id)
+            sender = {"from": ANONYMOUS_ADMIN, "sender_chat": self._chats[chat_id]}
+            return self._post(chat_id, text, sender)
+
+    def send_as_channel(
+        self, chat_id: int, channel_id: int, text: str, *, title: str = "Channel"
+    ) -> int:
+        """The group's linked channel posts: its automatic forward into the group comes from
+        777000 "Telegram" with ``sender_chat`` the channel and ``is_automatic_forward``."""
+        assert channel_id < 0, "channel ids are negative"
+        with self._lock:
+            self._group_of(chat_id)
+            channel = {"id": channel_id, "type": "channel", "title": title}
+            self._forwards[channel_id] += 1
+            origin = {"type": "channel", "chat": channel, "date": int(time.time())}
+            origin["message_id"] = self._forwards[channel_id]
+            sender = {"from": CHANNEL_FORWARDER, "sender_chat": channel}
+            sender |= {"is_automatic_forward": True, "forward_origin": origin}
+            return self._post(chat_id, text, sender)
+
+    def _post(self, chat_id: int, text: str, sender: dict[str, Any]) -> int:
+        """Store a message not from the bot and deliver it as privacy mode allows."""
+        entities = []
+        if command := re.match(r"/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?", text):
+            entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(command[0])}]
+        msg = self._store(chat_id, False, text, text, entities)
+        message = self._message_json(msg) | sender
+        private = self._chats[chat_id]["type"] == "private"
+        if private or (command and chat_id not in self._bot_out):
+            self._push_update({"message": message})
+        return msg.message_id
+
+    def _group_of(self, chat_id: int) -> dict[str, Any]:
+        assert chat_id in self._members, f"no group {chat_id}: call add_group first"
+        assert chat_id not in self._migrated, (
+            f"group {chat_id} was upgraded to supergroup {self._migrated.get(chat_id)}"
+        )
+        return self._chats[chat_id]
+
+    def _someone_in(self, chat_id: int) -> int:
+        """Who acts for a group when a test does not say: the owner, else the first member."""
+        people = [*self._admins[chat_id], *self._members[chat_id]]
+        people = [user_id for user_id in people if user_id in self._users]
+        assert people, f"group {chat_id} has no members"
+        return people[0]
+
+    def migrate_group(self, old_chat_id: int, new_chat_id: int) -> dict[str, Any]:
+        """Upgrade a "group" to a supergroup with the same title, members, admins and a copy of
+        its messages (same ids, so their buttons can still be tapped in the new chat). Pushes a
+        service message with ``migrate_to_chat_id`` in the old chat and one with
+        ``migrate_from_chat_id`` in the new one (from the owner, else the first member). The
+        old id then answers 400 "group chat was upgraded to a supergroup chat" with
+        ``parameters.migrate_to_chat_id``."""
+        with self._lock:
+            assert new_chat_id < 0 and new_chat_id not in self._chats, f"{new_chat_id} is taken"
+            old = self._group_of(old_chat_id)
+            assert old["type"] == "group", f"chat {old_chat_id} is a {old['type']}, not a group"
+            by = self._users[self._someone_in(old_chat_id)]
+            new = {"id": new_chat_id, "type": "supergroup", "title": old["title"]}
+            self._chats[new_chat_id] = new
+            self._members[new_chat_id] = dict(self._members[old_chat_id])
+            self._admins[new_chat_id] = list(self._admins[old_chat_id])
+            if old_chat_id in self._bot_out:
+                self._bot_out[new_chat_id] = self._bot_out[old_chat_id]
+            copies = self._messages.setdefault(new_chat_id, {})
+            for message_id, msg in self._messages.get(old_chat_id, {}).items():
+                copies[message_id] = copy = msg.copy()
+                copy.chat_id = new_chat_id
+                copy.reply_markup = json.loads(json.dumps(msg.reply_markup))
+            for chat_id, key, value, note in (
+                (old_chat_id, "migrate_to_chat_id", new_chat_id, "upgraded to supergroup"),
+                (new_chat_id, "migrate_from_chat_id", old_chat_id, "upgraded from group"),
+            ):
+                msg = self._store(chat_id, False, f"[{note} {value}]", "", [])
+                service = {"message_id": msg.message_id, "date": msg.date, "from": by}
+                service |= {"chat": self._chats[chat_id], key: value}
+                if old_chat_id not in self._bot_out:  # service messages pass privacy mode
+                    self._push_update({"message": service})
+            self._migrated[old_chat_id] = new_chat_id
+            return dict(new)
+
+    def remove_bot(self, chat_id: int, kicked: bool = False, by: int | None = None) -> None:
+        """A member (``by``; default the owner, else the first member) removes the bot from the
+        group: a ``my_chat_member`` update (member or administrator → "left", or "kicked"), and
+        afterwards every call about that chat gets 403 ("bot was kicked from the supergroup
+        chat", "bot is not a member of the group chat", ...) until ``add_bot``."""
+        with self._lock:
+            self._group_of(chat_id)
+            assert chat_id not in self._bot_out, f"the bot is not in chat {chat_id}"
+            old = self._member_json(chat_id, self.bot_user["id"])
+            self._admins[chat_id] = [a for a in self._admins[chat_id] if a != self.bot_user["id"]]
+            self._bot_out[chat_id] = "kicked" if kicked else "left"
+            new = self._member_json(chat_id, self.bot_user["id"])
+            self._push_my_chat_member(chat_id, by, old, new)
+
+    def add_bot(self, chat_id: int, by: int | None = None) -> None:
+        """A member (``by``; default the owner, else the first member) adds the bot back: a
+        ``my_chat_member`` update ("left"/"kicked" → "member"); deliveries work again."""
+        with self._lock:
+            self._group_of(chat_id)
+            assert chat_id in self._bot_out, f"the bot is already in chat {chat_id}"
+            old = self._member_json(chat_id, self.bot_user["id"])
+            del self._bot_out[chat_id]
+            new = self._member_json(chat_id, self.bot_user["id"])
+            self._push_my_chat_member(chat_id, by, old, new)
+
+    def _push_my_chat_member(
+        self, chat_id: int, by: int | None, old: dict[str, Any], new: dict[str, Any]
+    ) -> None:
+        by = self._someone_in(chat_id) if by is None else by
+        assert by in self._users and by in self._members[chat_id], (
+            f"user {by} is not a member of chat {chat_id}"
+        )
+        self._push_update({"my_chat_member": {
+            "chat": self._chats[chat_id], "from": self._users[by], "date": int(time.time()),
+            "old_chat_member": old, "new_chat_member": new,
+        }})  # fmt: skip
+
+    def _member_json(self, chat_id: int, user_id: int) -> dict[str, Any]:
+        """The ChatMember Telegram returns for the user, every required field set."""
+        is_bot = user_id == self.bot_user["id"]
+        user = self.bot_user if is_bot else self._users.get(user_id)
+        if user is None:
+            raise bad("user not found")
+        chat = self._chats[chat_id]
+        if chat["type"] == "private":
+            status = "member" if user_id in (chat_id, self.bot_user["id"]) else "left"
+        elif is_bot and chat_id in self._bot_out:
+            status = self._bot_out[chat_id]
+        elif user_id in self._admins.get(chat_id, [])[:1]:
+            status = "creator"
+        elif user_id in self._admins.get(chat_id, []):
+            status = "administrator"
+        elif is_bot or user_id in self._members.get(chat_id, {}):
+            status = "member"
+        else:
+            status = "left"
+        out: dict[str, Any] = {"status": status, "user": dict(user)}
+        if status == "creator":
+            out["is_anonymous"] = False
+        elif status == "administrator":
+            out |= ADMIN_RIGHTS
+        elif status == "kicked":
+            out["until_date"] = 0
+        return json.loads(json.dumps(out))
 
     def tap(
         self,
@@ -640,7 +881,7 @@ class FakeTelegram:
                 f"no button with callback_data {callback_data!r} on message {message_id}; "
                 f"buttons now: {msg.buttons} (use forge=True for a forged tap)"
             )
-            if user_id in self._blocked:
+            if chat_id == user_id and user_id in self._blocked:
                 self._set_blocked(user_id, blocked=False)
             query_id = str(next(self._query_ids))
             self._queries[query_id] = False
@@ -695,6 +936,9 @@ class FakeTelegram:
     def _chat_of(self, user_id: int, chat_id: int | None) -> int:
         assert user_id in self._users, f"unknown user {user_id}: call add_user first"
         chat_id = user_id if chat_id is None else chat_id
+        assert chat_id not in self._migrated, (
+            f"group {chat_id} was upgraded to supergroup {self._migrated.get(chat_id)}"
+        )
         assert chat_id == user_id or user_id in self._members.get(chat_id, ()), (
             f"user {user_id} is not a member of chat {chat_id}"
         )
@@ -919,6 +1163,25 @@ class FakeTelegram:
     def calls_to(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method.lower() == method.lower()]
 
+    def max_per_minute(self, chat_id: int, methods: tuple[str, ...] = GROUP_LIMITED) -> int:
+        """The most successful calls of ``methods`` to the chat within any 60 s (by
+        ``Call.time``; calls 60 s or more apart are never in one window). Telegram allows 20 in
+        a group. Responses lost after the effect count: the message was sent."""
+        wanted = {method.lower() for method in methods}
+        times = sorted(
+            call.time
+            for call in self.calls
+            if call.status == 200
+            and call.method.lower() in wanted
+            and call.params.get("chat_id") == chat_id
+        )
+        best, first = 0, 0
+        for last, moment in enumerate(times):
+            while moment - times[first] >= GROUP_WINDOW:
+                first += 1
+            best = max(best, last - first + 1)
+        return best
+
     def chat_messages(self, chat_id: int, include_deleted: bool = True) -> list[Message]:
         """The bot's messages in a chat, oldest first (copies: they don't change under you)."""
         with self._lock:
@@ -1044,6 +1307,9 @@ class FakeTelegram:
         status, description = (error.status, error.description) if error else (200, "")
         call = Call(method, params, time.time(), status, description, excused, fault, result)
         with self._lock:
+            limited = _limited_chat(method, params)
+            if status == 200 and limited is not None and self._inflight[limited] > 0:
+                self._inflight[limited] -= 1
             self._calls.append(call)
             if error and not excused:
                 self._refusals.append(call)
@@ -1088,9 +1354,30 @@ class FakeTelegram:
         with self._lock:
             if method not in HANDLERS:  # a real method the fake does not model: say so
                 self.unimplemented.append(Call(method, params, time.time()))
+            limited = _limited_chat(method, params)
+            if limited is not None and self.group_limit:
+                self._check_group_limit(limited)
             result = HANDLERS[method](self, params) if method in HANDLERS else True
+            if limited is not None:
+                self._inflight[limited] += 1  # until _record has the call
         await asyncio.sleep(sum(d.seconds for d in delays if d.effect_first))
         return result
+
+    def _check_group_limit(self, chat_id: int) -> None:
+        """The 21st message or edit to a group within 60 s gets 429 with the seconds until the
+        oldest of the 20 leaves the window; counted as a refusal: the bot broke the limit."""
+        now, recent = time.time(), []
+        for call in reversed(self._calls):  # recorded in time order, on the server thread
+            if now - call.time >= GROUP_WINDOW:
+                break
+            if call.status == 200 and _limited_chat(call.method, call.params) == chat_id:
+                recent.append(call.time)
+        over = len(recent) + self._inflight[chat_id] - GROUP_LIMIT + 1
+        if over > 0:
+            recent.sort()
+            leaves = recent[over - 1] + GROUP_WINDOW if over <= len(recent) else now + GROUP_WINDOW
+            wait = max(math.ceil(leaves - now), 1)
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", wait)
 
     # ------------------------------------------------------------ getUpdates (long polling)
 
@@ -1138,9 +1425,19 @@ class FakeTelegram:
     def _chat(self, chat_id: Any, method: str = "") -> dict[str, Any]:
         if chat_id not in self._chats:
             raise bad("chat not found")
+        if chat_id in self._migrated:
+            raise ApiError(400, MIGRATED, migrate_to_chat_id=self._migrated[chat_id])
+        chat = self._chats[chat_id]
+        if chat_id in self._bot_out:
+            kind = chat["type"]
+            if self._bot_out[chat_id] == "kicked":
+                raise ApiError(403, f"Forbidden: bot was kicked from the {kind} chat")
+            raise ApiError(403, f"Forbidden: bot is not a member of the {kind} chat")
         if method in CHAT_DELIVERY and chat_id in self._blocked:
             raise ApiError(403, BLOCKED)
-        return self._chats[chat_id]
+        if method in CHAT_DELIVERY and chat_id in self._unstarted:
+            raise ApiError(403, CANT_INITIATE)
+        return chat
 
     def _store(self, chat_id: int, from_bot: bool, text: str, raw: str, entities: list) -> Message:
         chat_messages = self._messages.setdefault(chat_id, {})
@@ -1265,11 +1562,35 @@ def _answer_callback(tg: FakeTelegram, p: dict[str, Any]) -> bool:
         raise bad("query is too old and response timeout expired or query ID is invalid")
     if len(p.get("text", "")) > MAX_ANSWER_TEXT:
         raise bad("MESSAGE_TOO_LONG")
+    # Without a game (the fake has none) only a link that starts this bot is accepted.
+    start_link = rf"https://t\.me/{re.escape(tg.bot_user['username'])}\?start=[A-Za-z0-9_-]{{1,64}}"
+    if "url" in p and not re.fullmatch(start_link, p["url"], re.IGNORECASE):
+        raise bad("URL_INVALID")
     tg._queries[p["callback_query_id"]] = True
-    tg._answers.append(
-        CallbackAnswer(p["callback_query_id"], p.get("text"), bool(p.get("show_alert")))
-    )
+    answer = (p["callback_query_id"], p.get("text"), bool(p.get("show_alert")), p.get("url"))
+    tg._answers.append(CallbackAnswer(*answer))
     return True
+
+
+def _get_admins(tg: FakeTelegram, p: dict[str, Any]) -> list[dict[str, Any]]:
+    """The owner first, then the administrators; the bot only if it is one of them."""
+    chat = tg._chat(p["chat_id"])
+    if chat["type"] == "private":
+        raise ApiError(400, NO_PRIVATE_ADMINS)
+    return [tg._member_json(p["chat_id"], admin) for admin in tg._admins.get(p["chat_id"], [])]
+
+
+def _get_member(tg: FakeTelegram, p: dict[str, Any]) -> dict[str, Any]:
+    tg._chat(p["chat_id"])
+    return tg._member_json(p["chat_id"], p["user_id"])
+
+
+def _limited_chat(method: str, params: dict[str, Any]) -> int | None:
+    """The group a call counts against under Telegram's 20-per-minute limit, if any."""
+    chat_id = params.get("chat_id")
+    if method in GROUP_LIMITED and isinstance(chat_id, int) and chat_id < 0:
+        return chat_id
+    return None
 
 
 def _chat_action(tg: FakeTelegram, p: dict[str, Any]) -> bool:
@@ -1354,6 +1675,8 @@ HANDLERS: dict[str, Callable[[FakeTelegram, dict[str, Any]], Any]] = {
     "editMessageReplyMarkup": _edit_markup,
     "deleteMessage": _delete_message,
     "answerCallbackQuery": _answer_callback,
+    "getChatAdministrators": _get_admins,
+    "getChatMember": _get_member,
     "sendChatAction": _chat_action,
     "setMyCommands": _set_commands,
     "getMyCommands": _get_commands,

@@ -16,12 +16,24 @@ import time
 import urllib.request
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
-from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    Bot,
+    BotCommand,
+    ChatMemberAdministrator,
+    ChatMemberBanned,
+    ChatMemberLeft,
+    ChatMemberOwner,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+)
 from telegram.error import (
     BadRequest,
+    ChatMigrated,
     Conflict,
     EndPointNotFound,
     Forbidden,
@@ -34,6 +46,7 @@ from telegram.error import (
 from telegram.ext import ApplicationBuilder
 from telegram.warnings import PTBUserWarning
 
+from tests import fake_telegram
 from tests.fake_telegram import CallbackAnswer, FakeTelegram
 
 pytestmark = [
@@ -649,3 +662,312 @@ async def test_sent_texts_and_duplicates_count_what_the_learner_sees_twice(
     await bot.edit_message_text("Card 1", ADA, draft.message_id)  # its final text: counts
     assert tg.sent_texts(ADA) == ["Card 1"] * 4 + ["Oops", "Card 1"]
     assert tg.duplicates(ADA) == 2 and tg.duplicates(BOB) == 0
+
+
+# ------------------------------------------------------------------ group study
+
+CAROL, BASIC, SUPER, CHANNEL = 44, -4001234567, -1009876543210, -1005555555555
+REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "telegram" / "api.json"
+
+
+@pytest.fixture
+def study(tg: FakeTelegram) -> FakeTelegram:
+    tg.add_user(CAROL, "Carol")
+    tg.add_group(GROUP, "Study group", members=(ADA, BOB, CAROL), admins=(ADA, BOB))
+    return tg
+
+
+async def test_chat_administrators_and_members_parse_in_ptb(study: FakeTelegram, bot: Bot) -> None:
+    owner, admin = await bot.get_chat_administrators(GROUP)
+    assert isinstance(owner, ChatMemberOwner) and owner.user.id == ADA and not owner.is_anonymous
+    assert isinstance(admin, ChatMemberAdministrator) and admin.user.first_name == "Bob"
+    statuses = [(await bot.get_chat_member(GROUP, who)).status for who in (ADA, BOB, CAROL)]
+    assert statuses == ["creator", "administrator", "member"]
+    assert (await bot.get_chat_member(GROUP, bot.id)).status == "member"
+    study.remove_member(GROUP, CAROL)
+    assert isinstance(await bot.get_chat_member(GROUP, CAROL), ChatMemberLeft)
+    study.add_member(GROUP, CAROL)
+    study.set_admins(GROUP, (CAROL, ADA, bot.id))  # the bot can be an administrator
+    admins = await bot.get_chat_administrators(GROUP)
+    assert [(a.status, a.user.id) for a in admins] == [
+        ("creator", CAROL),
+        ("administrator", ADA),
+        ("administrator", bot.id),
+    ]
+    assert (await bot.get_chat_member(GROUP, BOB)).status == "member"
+    assert len(study.calls_to("getChatAdministrators")) == 2  # a bot that caches asks once
+    study.add_group(BASIC, "Old style", members=(ADA,), kind="group")  # no admins given
+    assert await bot.get_chat_administrators(BASIC) == ()
+    with pytest.raises(BadRequest, match=r"(?i)^there are no administrators in the private chat$"):
+        await bot.get_chat_administrators(ADA)
+    with pytest.raises(BadRequest, match=r"(?i)^chat not found$"):
+        await bot.get_chat_administrators(-100777)
+    with pytest.raises(BadRequest, match=r"(?i)^user not found$"):
+        await bot.get_chat_member(GROUP, 999)
+    with pytest.raises(AssertionError, match="not a member"):
+        study.set_admins(GROUP, (999,))
+    assert len(study.refusals) == 3
+
+
+@pytest.mark.skipif(not REFERENCE.is_file(), reason=f"no {REFERENCE} to compare with")
+async def test_chat_members_carry_every_field_the_reference_requires(
+    study: FakeTelegram, bot: Bot
+) -> None:
+    types = json.loads(REFERENCE.read_text(encoding="utf-8"))["types"]
+    study.set_admins(GROUP, (ADA, BOB, bot.id))
+    study.remove_member(GROUP, CAROL)
+    path = f"/bot{study.token}"
+
+    def member(user_id: int) -> dict:
+        return post_raw(study, f"{path}/getChatMember?chat_id={GROUP}&user_id={user_id}")["result"]
+
+    members = post_raw(study, f"{path}/getChatAdministrators?chat_id={GROUP}")["result"]
+    members.append(member(CAROL))  # left
+    study.add_member(GROUP, CAROL)
+    members.append(member(CAROL))
+    study.remove_bot(GROUP, kicked=True)
+    [update] = post_raw(study, f"{path}/getUpdates")["result"]
+    change = update["my_chat_member"]
+    members += [change["old_chat_member"], change["new_chat_member"]]
+    kinds = {
+        "creator": "ChatMemberOwner",
+        "administrator": "ChatMemberAdministrator",
+        "member": "ChatMemberMember",
+        "left": "ChatMemberLeft",
+        "kicked": "ChatMemberBanned",
+    }
+    assert {m["status"] for m in members} == set(kinds)
+    for member in members:
+        fields = types[kinds[member["status"]]]["fields"]
+        missing = {f["name"] for f in fields if f["required"]} - member.keys()
+        assert not missing, f"{member['status']} lacks {missing}"
+        assert member.keys() <= {f["name"] for f in fields}, f"{member['status']} has extra fields"
+
+
+async def test_a_user_who_never_started_the_bot_cannot_be_messaged_first(
+    study: FakeTelegram, bot: Bot
+) -> None:
+    dan = study.add_user(45, "Dan", started=False)
+    study.add_member(GROUP, dan["id"])
+    for attempt in (bot.send_message(45, "Welcome!"), bot.send_chat_action(45, "typing")):
+        with pytest.raises(Forbidden, match=r"^Forbidden: bot can't initiate conversation with"):
+            await attempt
+    sent = await bot.send_message(GROUP, "Quiz", reply_markup=keyboard([("A", "a")]))
+    study.send_text(45, "/join", chat_id=GROUP)  # a group member all the same
+    study.tap(45, sent.message_id, "a", chat_id=GROUP)
+    study.send_text(45, "hello")  # writing to the bot privately starts it
+    await bot.send_message(45, "Welcome!")
+    kinds = [(u.effective_chat.id, u.effective_user.id) for u in await bot.get_updates()]
+    assert kinds == [(GROUP, 45), (GROUP, 45), (45, 45)]
+    assert [c.status for c in study.refusals] == [403, 403]
+
+
+async def test_taps_and_posts_in_a_group_do_not_unblock_the_private_chat(
+    study: FakeTelegram, bot: Bot
+) -> None:
+    sent = await bot.send_message(GROUP, "Quiz", reply_markup=keyboard([("A", "a")]))
+    study.block(BOB)
+    study.tap(BOB, sent.message_id, "a", chat_id=GROUP)
+    study.send_text(BOB, "/next", chat_id=GROUP)
+    with pytest.raises(Forbidden, match="blocked by the user"):
+        await bot.send_message(BOB, "psst")
+    study.send_text(BOB, "/start")
+    await bot.send_message(BOB, "welcome back")
+
+
+async def test_callback_answers_accept_only_start_links_of_this_bot(
+    study: FakeTelegram, bot: Bot
+) -> None:
+    sent = await bot.send_message(GROUP, "Quiz", reply_markup=keyboard([("A", "a")]))
+    queries = [study.tap(who, sent.message_id, "a", chat_id=GROUP) for who in (ADA, BOB, CAROL)]
+    link = f"https://t.me/{bot.username}?start=g{-GROUP}_q-1"
+    assert await bot.answer_callback_query(queries[0], "Open the chat", url=link)
+    bad_urls = [
+        "https://example.com/",
+        "https://t.me/other_bot?start=x",
+        f"https://t.me/{bot.username}",
+        f"https://t.me/{bot.username}?start=",
+        f"https://t.me/{bot.username}?start={'x' * 65}",
+        f"https://t.me/{bot.username}?start=a b",
+        f"https://t.me/{bot.username}?start=x&y=1",
+        f"tg://resolve?domain={bot.username}&start=x",
+    ]
+    for url in bad_urls:
+        with pytest.raises(BadRequest, match=r"(?i)^url_invalid$"):
+            await bot.answer_callback_query(queries[1], url=url)
+    with pytest.raises(BadRequest, match=r"(?i)message_too_long"):
+        await bot.answer_callback_query(queries[1], "x" * 201, url=link)
+    await bot.answer_callback_query(queries[1], "x" * 200, show_alert=True)
+    await bot.answer_callback_query(queries[2], url=f"https://t.me/{bot.username}?start={'x' * 64}")
+    assert study.callback_answers == [
+        CallbackAnswer(queries[0], "Open the chat", False, link),
+        CallbackAnswer(queries[1], "x" * 200, True),  # url defaults to None
+        CallbackAnswer(queries[2], None, False, f"https://t.me/{bot.username}?start={'x' * 64}"),
+    ]
+    assert study.unanswered_queries() == [] and len(study.refusals) == len(bad_urls) + 1
+
+
+async def test_a_group_upgraded_to_a_supergroup_moves_to_its_new_id(
+    study: FakeTelegram, bot: Bot
+) -> None:
+    study.add_group(BASIC, "Basic", members=(BOB, ADA), admins=(ADA,), kind="group")
+    sent = await bot.send_message(BASIC, "Quiz", reply_markup=keyboard([("A", "a")]))
+    with pytest.raises(AssertionError, match="not a group"):
+        study.migrate_group(GROUP, SUPER)
+    new = study.migrate_group(BASIC, SUPER)
+    assert new == {"id": SUPER, "type": "supergroup", "title": "Basic"}
+    old_side, new_side = [u.message for u in await bot.get_updates()]
+    assert (old_side.chat.id, old_side.migrate_to_chat_id, old_side.from_user.id) == (
+        BASIC,
+        SUPER,
+        ADA,
+    )
+    assert (new_side.chat.type, new_side.migrate_from_chat_id) == ("supergroup", BASIC)
+    with pytest.raises(ChatMigrated) as caught:
+        await bot.send_message(BASIC, "still here?")
+    assert caught.value.new_chat_id == SUPER
+    with pytest.raises(ChatMigrated):
+        await bot.edit_message_text("Quiz, closed", BASIC, sent.message_id)
+    body = post_raw(study, f"/bot{study.token}/sendMessage?chat_id={BASIC}&text=x")
+    assert body == {
+        "ok": False,
+        "error_code": 400,
+        "description": "Bad Request: group chat was upgraded to a supergroup chat",
+        "parameters": {"migrate_to_chat_id": SUPER},
+    }
+    with pytest.raises(AssertionError, match="upgraded"):
+        study.send_text(ADA, "/start", chat_id=BASIC)
+    query = study.tap(BOB, sent.message_id, "a", chat_id=SUPER)  # old buttons still work
+    [tapped] = [u for u in await bot.get_updates() if u.callback_query]
+    assert tapped.callback_query.id == query and tapped.callback_query.message.chat.id == SUPER
+    await bot.edit_message_text("Quiz, closed", SUPER, sent.message_id)
+    assert [a.status for a in await bot.get_chat_administrators(SUPER)] == ["creator"]
+    assert study.sent_texts(SUPER) == ["Quiz, closed"] and study.sent_texts(BASIC) == ["Quiz"]
+    assert len(study.refusals) == 3
+
+
+async def test_a_removed_bot_is_told_and_refused_until_added_back(
+    study: FakeTelegram, bot: Bot
+) -> None:
+    study.set_admins(GROUP, (ADA, bot.id))
+    study.remove_bot(GROUP, by=BOB)
+    with pytest.raises(Forbidden, match=r"^Forbidden: bot is not a member of the supergroup chat$"):
+        await bot.send_message(GROUP, "hello?")
+    study.send_text(ADA, "/start", chat_id=GROUP)  # the bot is not there to see it
+    study.add_bot(GROUP, by=ADA)
+    await bot.send_message(GROUP, "I'm back")
+    study.remove_bot(GROUP, kicked=True)
+    with pytest.raises(Forbidden, match=r"^Forbidden: bot was kicked from the supergroup chat$"):
+        await bot.send_message(GROUP, "hello?")
+    with pytest.raises(Forbidden, match="kicked"):
+        await bot.get_chat_administrators(GROUP)
+    study.add_group(BASIC, "Basic", members=(ADA,), kind="group")
+    study.remove_bot(BASIC, kicked=True, by=ADA)
+    with pytest.raises(Forbidden, match=r"^Forbidden: bot was kicked from the group chat$"):
+        await bot.send_chat_action(BASIC, "typing")
+    changes = [u.my_chat_member for u in await bot.get_updates()]
+    assert [(c.chat.id, c.from_user.id) for c in changes] == [
+        (GROUP, BOB),
+        (GROUP, ADA),
+        (GROUP, ADA),  # the owner, by default
+        (BASIC, ADA),
+    ]
+    assert [(c.old_chat_member.status, c.new_chat_member.status) for c in changes] == [
+        ("administrator", "left"),
+        ("left", "member"),
+        ("member", "kicked"),
+        ("member", "kicked"),
+    ]
+    assert isinstance(changes[0].old_chat_member, ChatMemberAdministrator)
+    assert isinstance(changes[2].new_chat_member, ChatMemberBanned)
+
+
+async def test_posts_of_anonymous_admins_and_linked_channels(study: FakeTelegram, bot: Bot) -> None:
+    assert study.send_anonymous(GROUP, "/quiz@tutor_test_bot") == 1
+    study.send_anonymous(GROUP, "just chatting")  # privacy mode: not delivered
+    study.send_as_channel(GROUP, CHANNEL, "/start", title="Course news")
+    assert study.send_as_channel(GROUP, CHANNEL, "a post") == 4
+    anonymous, forwarded = [u.message for u in await bot.get_updates()]
+    assert anonymous.from_user.to_dict() == {
+        "id": 1087968824,
+        "is_bot": True,
+        "first_name": "Group",
+        "username": "GroupAnonymousBot",
+    }
+    assert anonymous.sender_chat.id == GROUP and anonymous.entities[0].type == "bot_command"
+    assert (forwarded.from_user.id, forwarded.from_user.first_name) == (777000, "Telegram")
+    assert forwarded.sender_chat.to_dict() == {
+        "id": CHANNEL,
+        "type": "channel",
+        "title": "Course news",
+    }
+    assert forwarded.is_automatic_forward and forwarded.forward_origin.chat.id == CHANNEL
+    assert forwarded.text == "/start" and forwarded.entities[0].type == "bot_command"
+
+
+async def test_max_per_minute_counts_the_busiest_sliding_minute(
+    study: FakeTelegram, bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1_000_000.0]
+    monkeypatch.setattr(fake_telegram, "time", SimpleNamespace(time=lambda: clock[0]))
+    sent = await bot.send_message(GROUP, "0")
+    for second in range(1, 60):
+        clock[0] += 1
+        await bot.edit_message_text(str(second), GROUP, sent.message_id)
+    clock[0] += 1  # the first call is now 60 s old: out of the window
+    await bot.send_message(GROUP, "60")
+    await bot.send_message(ADA, "private")
+    with pytest.raises(BadRequest):
+        await bot.send_message(GROUP, "<b>refused</b", parse_mode="HTML")
+    assert study.max_per_minute(GROUP) == 60
+    assert study.max_per_minute(GROUP, methods=("sendMessage",)) == 1
+    assert study.max_per_minute(ADA) == 1 and study.max_per_minute(BOB) == 0
+
+
+async def test_the_group_limit_refuses_the_21st_message_a_minute(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [1_000_000.0]
+    monkeypatch.setattr(fake_telegram, "time", SimpleNamespace(time=lambda: clock[0]))
+    with FakeTelegram(group_limit=True) as fake:
+        fake.add_user(ADA)
+        fake.add_group(GROUP, "Study group", members=(ADA,))
+        async with Bot(fake.token, base_url=fake.base_url) as client:
+            for _ in range(20):
+                await client.send_message(GROUP, "tick")
+                clock[0] += 1
+            fake.fail_next("sendMessage", 429, retry_after=5)  # injected: excused
+            with pytest.raises(RetryAfter):
+                await client.send_message(GROUP, "injected")
+            clock[0] += 10.5  # 30.5 s after the first message
+            with pytest.raises(RetryAfter, match="Retry in 30 seconds"):  # when the 1st leaves
+                await client.edit_message_text("edited", GROUP, 1)
+            for _ in range(25):
+                await client.send_message(ADA, "private chats are not limited")
+            clock[0] += 29.5  # the first message is exactly 60 s old
+            await client.send_message(GROUP, "21st, in a new minute")
+            with pytest.raises(RetryAfter, match="Retry in 1 second"):
+                await client.send_message(GROUP, "one too many")
+        assert fake.max_per_minute(GROUP) == 20 and fake.max_per_minute(ADA) == 25
+        refused = [(c.method, c.status, c.excused) for c in fake.calls if c.status == 429]
+        assert refused == [
+            ("sendMessage", 429, True),
+            ("editMessageText", 429, False),
+            ("sendMessage", 429, False),
+        ]
+        assert len(fake.refusals) == 2 and fake.refusals[0].description.endswith("after 30")
+
+
+async def test_the_group_limit_holds_for_concurrent_calls() -> None:
+    with FakeTelegram(group_limit=True) as fake:
+        fake.add_user(ADA)
+        fake.add_group(GROUP, "Study group", members=(ADA,))
+        fake.delay("sendMessage", 0.2, effect_first=True)  # done, not yet answered
+        async with httpx.AsyncClient() as client:
+            data = {"chat_id": GROUP, "text": "x"}
+            posts = [client.post(send_url(fake), data=data) for _ in range(25)]
+            responses = await asyncio.gather(*posts)
+        assert Counter(r.status_code for r in responses) == Counter({200: 20, 429: 5})
+        assert len(fake.sent_texts(GROUP)) == 20 == fake.max_per_minute(GROUP)
+        waits = {r.json()["parameters"]["retry_after"] for r in responses if r.status_code == 429}
+        assert waits <= {59, 60} and len(fake.refusals) == 5

@@ -1,7 +1,7 @@
 """Start-up does not grow with the number of learners: 2,000 scheduled learners start with the
-same jobs as none (the heartbeat and the one reminder sweep), and the first sweep reminds the
-learners who are due, each once, and nobody else. No timings are asserted here; the start-up
-time at 100,000 learners is measured by hand with `bench/startup.py`."""
+same jobs as none (the heartbeat and the two sweeps: reminders, group study), and the first
+sweep reminds the learners who are due, each once, and nobody else. No timings are asserted
+here; the start-up time at 100,000 learners is measured by hand with `bench/startup.py`."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ async def test_start_up_jobs_do_not_grow_with_the_learners(
     empty = await job_names(tg, tmp_path / "empty.db", clock)
     full = await job_names(tg, tmp_path / "full.db", clock)
     assert full == empty
-    assert len(full) == 2 and "reminders" in full  # the heartbeat and the one sweep
+    assert full == ["beat", "groups", "reminders"]  # the heartbeat and the two sweeps
     assert tg.calls_to("sendMessage") == []
 
 

@@ -76,6 +76,7 @@ def build_application(
         clock,
         on_blocked=tutor.chat_blocked,
         on_stalled=lambda chat_id: reminders.flush_soon(application, chat_id),
+        on_migrated=lambda old, new: groups.moved(application, old, new),
     )
     application.bot_data["inbox"] = inbox
     application.bot_data["error_sink"] = error_sink

@@ -19,7 +19,7 @@ from typing import Any
 
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.store import Store
 from bot.store.mail import Letter
@@ -99,10 +99,13 @@ class Outbox:
         clock: Callable[[], datetime],
         on_blocked: Callable[[int], None],
         on_stalled: Callable[[int], None] = lambda _chat_id: None,
+        on_migrated: Callable[[int, int], None] = lambda _old, _new: None,
     ):
         self.bot, self.store, self.clock, self.on_blocked = bot, store, clock, on_blocked
         self.on_stalled = on_stalled
         """Told of a chat whose flush stopped at a call that failed for now: flush it again soon."""
+        self.on_migrated = on_migrated
+        """Told when Telegram says a group became a supergroup: what it was owed moves there."""
         self._answered: OrderedDict[str, None] = OrderedDict()
 
     def queue(
@@ -135,6 +138,10 @@ class Outbox:
             except Forbidden as exc:
                 self._blocked(chat_id, exc)
                 self.store.outbox.drop_chat(chat_id)
+                return
+            except ChatMigrated as exc:  # before the migration update was handled
+                log.info("chat %s is now %s; its calls go there", chat_id, exc.new_chat_id)
+                self.on_migrated(chat_id, exc.new_chat_id)
                 return
             except BadRequest as exc:
                 log.error("chat %s: %s refused (%s); dropped", chat_id, letter.op, exc.message)

@@ -148,6 +148,13 @@ async def migrated(update: Update, context: TutorContext) -> None:
     _admins(context).forget(old)
 
 
+def moved(application: Application, old: int, new: int) -> None:
+    """Telegram refused a call to a group that became a supergroup: move it, flush there."""
+    tutor: Tutor = application.bot_data["tutor"]
+    tutor.groups.migrate(old, new)
+    application.create_task(reminders.flush_chat(application, new), name="outbox")
+
+
 async def membership(update: Update, context: TutorContext) -> None:
     """The bot was added to a group (a hello), or removed from it (the session ends quietly)."""
     changed, chat = update.my_chat_member, update.effective_chat
