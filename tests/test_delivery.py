@@ -9,7 +9,7 @@ import httpx
 import pytest
 from telegram.error import BadRequest, NetworkError, TimedOut
 
-from bot.telegram.limiter import RetryingRateLimiter
+from bot.telegram.limiter import RetryingRateLimiter, SlidingWindow
 
 
 class Flaky:
@@ -118,3 +118,37 @@ async def test_a_proxys_html_error_page_is_a_status_and_retried_to_the_limit() -
     request = Flaky(page, page, page)
     assert await send(limiter, request) == {"ok": True}
     assert request.calls == 4 and not limiter.doubtful
+
+
+async def test_a_group_never_gets_more_than_its_limit_in_any_window(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A sliding window: the whole limit at once, then each call waits until the call `limit`
+    places before it is a window old (a leaky bucket would let twice the limit through)."""
+    now = [0.0]
+    sent: list[float] = []
+    window = SlidingWindow(3, 10.0, clock=lambda: now[0])
+
+    async def fake_sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    monkeypatch.setattr("bot.telegram.limiter.asyncio.sleep", fake_sleep)
+    for _ in range(7):
+        await window.acquire()
+        sent.append(now[0])
+        now[0] += 0.5
+    assert sent[:3] == [0.0, 0.5, 1.0]  # the whole limit at once
+    assert all(later - earlier >= 10.0 for earlier, later in zip(sent, sent[3:], strict=False))
+
+
+async def test_asking_a_group_for_its_admins_is_not_counted_against_its_messages() -> None:
+    limiter = RetryingRateLimiter()
+    calls: list[str] = []
+
+    async def call(*_args: Any, **_kwargs: Any) -> bool:
+        return True
+
+    for endpoint in ["getChatAdministrators"] * 30 + ["sendMessage"] * 20:
+        await limiter.process_request(call, (), {}, endpoint, {"chat_id": -100}, None)
+        calls.append(endpoint)
+    assert len(calls) == 50  # 20 messages: within the window, and nothing waited

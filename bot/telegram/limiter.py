@@ -1,7 +1,7 @@
 """Telegram's rate limits, and retries that never make a learner see a message twice.
 
 PTB's `AIORateLimiter` keeps the bot under 30 messages a second overall and 20 in any minute
-per group (`GROUP_BURST`), and waits out a 429 (`retry_after`). This adds about one message a
+per group (`SlidingWindow`), and waits out a 429 (`retry_after`). This adds about one message a
 second per private chat (after a short burst) and retries of transient failures, but only where
 a retry cannot repeat what the learner sees:
 
@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
+import time
+from collections import Counter, deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -45,6 +46,9 @@ IDEMPOTENT = frozenset(
 )
 """Calls that do the same thing however often they are made: always safe to retry."""
 
+SHOWN = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
+"""What a group's limit counts: what its members see (asking for its admins is not counted)."""
+
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 """Failures that mean the request never reached Telegram."""
 
@@ -61,11 +65,31 @@ def never_took_effect(exc: NetworkError) -> bool:
     return not isinstance(exc, TimedOut) and not isinstance(cause, httpx.HTTPError)
 
 
-GROUP_BURST = 10
-"""Calls to one group: a burst of 10, then one every 6 seconds. A leaky bucket lets through
-its burst plus its rate over any window, so a group never gets more than 10 + 10 = 20 calls
-(messages and edits) in any minute: Telegram's limit, which PTB's default (a burst of 20)
-would pass."""
+GROUP_LIMIT, GROUP_WINDOW = 20, 61.0
+"""Calls (messages and edits) to one group in any window: Telegram allows 20 a minute. A
+second of margin, since a call is counted here when it leaves and by Telegram when it lands.
+PTB's own group limiter is a leaky bucket (a burst of 20, then one every 3 s), which lets up
+to 40 through in some minute; this window lets through exactly 20, all at once if need be."""
+
+
+class SlidingWindow:
+    """At most `limit` calls in any `period` seconds: a call waits until the one `limit`
+    places before it is `period` old."""
+
+    def __init__(self, limit: int, period: float, clock: Callable[[], float] = time.monotonic):
+        self.limit, self.period, self.clock = limit, period, clock
+        self._times: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while len(self._times) >= self.limit:
+                wait = self._times[0] + self.period - self.clock()
+                if wait <= 0:
+                    self._times.popleft()
+                else:
+                    await asyncio.sleep(wait)
+            self._times.append(self.clock())
 
 
 class RetryingRateLimiter(AIORateLimiter):
@@ -82,24 +106,27 @@ class RetryingRateLimiter(AIORateLimiter):
         private_period: float = 4.0,
         # A tap's whole reply (edit, feedback, another way) fits in one burst.
     ):
-        super().__init__(max_retries=max_retries, group_max_rate=GROUP_BURST, group_time_period=60)
+        super().__init__(max_retries=max_retries, group_max_rate=0)  # groups: `SlidingWindow`
         self._transient_retries = max_retries
         self._backoff = backoff
         self._private_burst, self._private_period = private_burst, private_period
-        self._private: dict[int, AsyncLimiter] = {}
+        self._chats: dict[int, AsyncLimiter | SlidingWindow] = {}
         self.doubtful: Counter[str] = Counter()
         """Calls retried after a lost response, by method: each may have been made twice."""
 
-    def _private_limiter(self, chat_id: object) -> AsyncLimiter | None:
-        """A leaky bucket per private chat (positive ids); groups are PTB's business."""
-        if not isinstance(chat_id, int) or chat_id <= 0:
+    def _chat_limiter(self, chat_id: object) -> AsyncLimiter | SlidingWindow | None:
+        """A leaky bucket per private chat (positive ids), a sliding window per group."""
+        if not isinstance(chat_id, int) or chat_id == 0:
             return None
-        limiter = self._private.pop(chat_id, None)
+        limiter = self._chats.pop(chat_id, None)
         if limiter is None:
-            limiter = AsyncLimiter(self._private_burst, self._private_period)
-            if len(self._private) >= self.MAX_TRACKED_CHATS:
-                del self._private[next(iter(self._private))]  # the least recently used
-        self._private[chat_id] = limiter
+            if chat_id > 0:
+                limiter = AsyncLimiter(self._private_burst, self._private_period)
+            else:
+                limiter = SlidingWindow(GROUP_LIMIT, GROUP_WINDOW)
+            if len(self._chats) >= self.MAX_TRACKED_CHATS:
+                del self._chats[next(iter(self._chats))]  # the least recently used
+        self._chats[chat_id] = limiter
         return limiter
 
     async def process_request(
@@ -111,9 +138,9 @@ class RetryingRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> Any:
-        private = self._private_limiter(data.get("chat_id"))
-        if private is not None:
-            await private.acquire()
+        chat = self._chat_limiter(data.get("chat_id"))
+        if chat is not None and (endpoint in SHOWN or isinstance(chat, AsyncLimiter)):
+            await chat.acquire()
         doubtful_retries = 0
         for attempt in range(self._transient_retries + 1):
             try:
