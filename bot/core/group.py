@@ -140,7 +140,7 @@ def parse_study(args: str) -> StudyCommand:
             return SetNames(False)
         case ["off" | "notimer" | "0"]:
             return Study(timer=0)
-        case [seconds] if re.fullmatch(r"\d{1,5}s?", seconds):
+        case [seconds] if re.fullmatch(r"[0-9]{1,5}s?", seconds):
             value = int(seconds.rstrip("s"))
             if TIMER_RANGE[0] <= value <= TIMER_RANGE[1]:
                 return Study(timer=value)
@@ -207,11 +207,12 @@ def answer(
     before = next((a for a in session.current if a.user_id == user_id), None)
     if before is not None and before.option_id == option_id:
         return session, Tap.ALREADY, option
-    others = tuple(
-        a for a in session.answers if (a.question, a.user_id) != (session.question, user_id)
-    )
     mine = GroupAnswer(session.question, user_id, option_id, first_name)
-    kept = replace(session, answers=(*others, mine), active_at=now)
+    if before is None:
+        answers = (*session.answers, mine)
+    else:  # a changed answer keeps its place: the board names people in the order they came
+        answers = tuple(mine if a == before else a for a in session.answers)
+    kept = replace(session, answers=answers, active_at=now)
     return kept, Tap.CHANGED if before else Tap.COUNTED, option
 
 

@@ -118,11 +118,18 @@ class Groups:
             )
         }
         for a in session.answers:
-            if saved.get((a.question, a.user_id)) != a.option_id:
+            key = (a.question, a.user_id)
+            if key not in saved:
                 self.db.execute(
-                    "insert or replace into group_answers (chat_id, question, user_id, "
-                    "option_id, first_name, answered_at) values (?, ?, ?, ?, ?, ?)",
+                    "insert into group_answers (chat_id, question, user_id, option_id, "
+                    "first_name, answered_at) values (?, ?, ?, ?, ?, ?)",
                     [session.chat_id, a.question, a.user_id, a.option_id, a.first_name, stamp(now)],
+                )
+            elif saved[key] != a.option_id:  # changed: it keeps its place (answered_at)
+                self.db.execute(
+                    "update group_answers set option_id = ? "
+                    "where chat_id = ? and question = ? and user_id = ?",
+                    [a.option_id, session.chat_id, a.question, a.user_id],
                 )
         self.db.execute(
             "update group_chats set last_seq = max(last_seq, ?) where chat_id = ?",

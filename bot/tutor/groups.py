@@ -93,9 +93,10 @@ class Groups:
             settings, _ = self.store.groups.settings(chat_id)
             if not (is_admin or settings.anyone):
                 return _say(views.notice("admins_only"), "refused")
-            if self.store.groups.session(chat_id) is None:
+            session = self.store.groups.session(chat_id)
+            if session is None:
                 return _say(views.notice("not_running"), "refused")
-            self.store.groups.end(chat_id)
+            self._close(session, self.clock())
         return _say(views.notice("ended"))
 
     # --- Taps --------------------------------------------------------------------------------
@@ -124,21 +125,21 @@ class Groups:
                     course = self.library.course(course_id)
                     if course is not None:
                         return Reply(edit=Edit(message_id, views.step_menu(course)))
-                case callbacks.GroupStep(course_id, number):
+                case callbacks.GroupStep(course_id, number, fresh):
                     course = self.library.course(course_id)
                     step = course.step(number) if course else None
                     if session is not None:
                         return Reply(toast=views.NOTICES["running"], outcome="refused")
                     if course is not None and step is not None:
-                        return self._start(chat_id, course, step, settings, last_seq, now,
-                                           message_id)  # fmt: skip
+                        menu = None if fresh else message_id
+                        return self._start(chat_id, course, step, settings, last_seq, now, menu)
                 case callbacks.GroupNext(seq):
                     found = self._resolve(session)
                     if session is None or found is None:
                         return Reply(toast=views.NOTICES["session_over"], outcome="refused")
                     if seq != session.seq or session.phase is not GroupPhase.REVEALED:
                         return Reply(toast=views.alert(Tap.CLOSED, None, True), outcome="refused")
-                    return self._next(session, *found, settings, now)
+                    return replace(self._next(session, *found, settings, now), tapped=DropButtons())
         return Reply(toast=views.NOTICES["unknown"], outcome="forged")
 
     def _answer(
@@ -187,7 +188,7 @@ class Groups:
                 return None
             found = self._resolve(session)
             if found is None or session.idle(now):
-                self.store.groups.end(chat_id)
+                self._close(session, now)
                 return Reply((views.notice("idle_end"),)) if found else None
             if not group.due(session, now):
                 return None
@@ -225,7 +226,9 @@ class Groups:
     def removed(self, chat_id: int) -> None:
         """The bot was removed from the group: the session ends quietly."""
         with self.store.transaction():
-            self.store.groups.end(chat_id)
+            session = self.store.groups.session(chat_id)
+            if session is not None:
+                self._close(session, self.clock())
             self.store.outbox.drop_chat(chat_id)
             self.store.people.set_active(chat_id, False, self.clock())
 
@@ -259,25 +262,16 @@ class Groups:
             self.store.groups.put(replace(session, message_id=menu_id), now)
             return Reply(edit=Edit(menu_id, shown[0]), wake_at=session.reveal_at)
         self.store.groups.put(session, now)
-        return Reply(tuple(shown), tapped=DropButtons(), wake_at=session.reveal_at)
+        return Reply(tuple(shown), wake_at=session.reveal_at)
 
     def _reveal(
         self, session: Session, course: Course, step: Step, settings: Settings, now: datetime
     ) -> Reply:
-        closed, revealed = group.reveal(session, step, now)
+        closed, revealed = self._count(session, course, step, now)
         private: list[tuple[int, tuple[Message, ...]]] = []
-        question = step.questions[session.question]
         for outcome in revealed.outcomes:
-            member = own(outcome.user_id)
-            verdict = outcome.option.verdict
-            self.store.records.add_answer(
-                member,
-                AnswerRecord(course.id, step.number, question.id, outcome.option.id, verdict, now),
-            )
-            grade = Grade.GOOD if verdict.is_right else Grade.AGAIN
-            key = CardKey(course.id, step.number, question.id)
-            self.store.records.rate(member, Rating(key, grade), now)
-            if not verdict.is_right and self.store.groups.has_started(outcome.user_id):
+            missed = not outcome.option.verdict.is_right
+            if missed and self.store.groups.has_started(outcome.user_id):
                 where = Position(course.id, step.number, session.question, Phase.ANSWERED, 0,
                                  chosen=outcome.option.id)  # fmt: skip
                 repair = views.private_repair(
@@ -286,7 +280,7 @@ class Groups:
                 private.append((outcome.user_id, (repair,)))
         edit = None
         if session.message_id is not None:
-            closing = views.closed_question(course, step, session, revealed.answered)
+            closing = views.question(course, step, session, settings, closed=True)[-1]
             edit = Edit(session.message_id, closing)
         if not settings.timer or revealed.answered == 0:  # nobody there: wait for a driver
             self.store.groups.put(closed, now)
@@ -296,6 +290,32 @@ class Groups:
         shown = views.reveal(step, session.question, revealed, None)
         return replace(after, messages=(shown, *after.messages), edit=edit,
                        private=tuple(private))  # fmt: skip
+
+    def _count(
+        self, session: Session, course: Course, step: Step, now: datetime
+    ) -> tuple[Session, group.Revealed]:
+        """Close the open question and keep each member's final answer in their own record,
+        rated for review, as a private lesson would."""
+        closed, revealed = group.reveal(session, step, now)
+        question = step.questions[session.question]
+        for outcome in revealed.outcomes:
+            member, option = own(outcome.user_id), outcome.option
+            self.store.records.add_answer(
+                member,
+                AnswerRecord(course.id, step.number, question.id, option.id, option.verdict, now),
+            )
+            grade = Grade.GOOD if option.verdict.is_right else Grade.AGAIN
+            key = CardKey(course.id, step.number, question.id)
+            self.store.records.rate(member, Rating(key, grade), now)
+        return closed, revealed
+
+    def _close(self, session: Session, now: datetime) -> None:
+        """End a session early: answers to the open question were seen by those who gave them
+        (their verdict came privately), so they count too."""
+        found = self._resolve(session)
+        if found is not None and session.phase is GroupPhase.ASKING:
+            self._count(session, *found, now)
+        self.store.groups.end(session.chat_id)
 
     def _next(
         self, session: Session, course: Course, step: Step, settings: Settings, now: datetime

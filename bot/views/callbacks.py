@@ -90,10 +90,12 @@ class GroupCourse:
 
 @dataclass(frozen=True)
 class GroupStep:
-    """Group study: start a session on this step."""
+    """Group study: start a session on this step. From the step menu, `fresh` is False and the
+    menu becomes the first question; from an ending, the question comes as a new message."""
 
     course_id: str
     step: int
+    fresh: bool = False
 
 
 @dataclass(frozen=True)
@@ -154,8 +156,8 @@ def encode(action: Action) -> str:
             return "gm"
         case GroupCourse(course_id):
             return f"gc:{course_id}"
-        case GroupStep(course_id, step):
-            return f"gs:{course_id}:{step}"
+        case GroupStep(course_id, step, fresh):
+            return f"{'gf' if fresh else 'gs'}:{course_id}:{step}"
         case GroupAnswer(seq, option_id):
             return f"ga:{seq}:{option_id}"
         case GroupNext(seq):
@@ -194,8 +196,8 @@ def decode(data: str | None) -> Action | None:
                 return GroupCourses()
             case "gc", [course_id] if course_id:
                 return GroupCourse(course_id)
-            case "gs", [course_id, step] if course_id:
-                return GroupStep(course_id, _number(step))
+            case "gs" | "gf", [course_id, step] if course_id:
+                return GroupStep(course_id, _number(step), fresh=kind == "gf")
             case "ga", [seq, option_id] if option_id:
                 return GroupAnswer(_number(seq), option_id)
             case "gn", [seq]:

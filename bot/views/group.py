@@ -35,19 +35,22 @@ def _start(course: Course, step: Step) -> str:
 
 
 def question(
-    course: Course, step: Step, session: Session, settings: Settings, count: int | None = None
-) -> list[Message]:
+    course: Course, step: Step, session: Session, settings: Settings, count: int | None = None,
+    closed: bool = False,
+) -> list[Message]:  # fmt: skip
     """The open question with its buttons and a count line; on a step's first question the
-    intro goes in the same message when both fit. Rendered the same way for every edit."""
+    intro goes in the same message when both fit. Rendered the same way for every edit, and
+    once revealed (`closed`) with the final count and no buttons."""
     q = step.questions[session.question]
     options = list(q.options)
     listed = lesson_views.listed_apart(options)
     ask = Ask(course, step, session.question, session.seq, q, tuple(o.id for o in options))
     text = lesson_views.question_text(ask, listed)
-    text += "\n\n" + _count_line(len(session.current) if count is None else count, settings)
-    buttons = lesson_views.option_buttons(
+    answered = len(session.current) if count is None else count
+    text += "\n\n" + _count_line(answered, None if closed else settings)
+    buttons = () if closed else lesson_views.option_buttons(
         options, listed, lambda o: callbacks.encode(callbacks.GroupAnswer(session.seq, o.id))
-    )
+    )  # fmt: skip
     if session.question == 0:
         intro = lesson_views.say(StepIntro(course, step)).text
         if visible_length(f"{intro}\n\n{text}") <= MAX_TEXT:
@@ -56,20 +59,14 @@ def question(
     return [Message(text, buttons)]
 
 
-def _count_line(count: int, settings: Settings) -> str:
+def _count_line(count: int, settings: Settings | None) -> str:
+    """How many answered, and what comes next (None: the question has been revealed)."""
     line = f"👥 {count} answered"
+    if settings is None:
+        return f"{line} · the answer is below"
     if settings.timer:
         return f"{line} · the answer in {settings.timer} s, or /reveal"
     return f"{line} · /reveal shows the answer"
-
-
-def closed_question(course: Course, step: Step, session: Session, answered: int) -> Message:
-    """The question once revealed: no buttons, the final count."""
-    q = step.questions[session.question]
-    listed = lesson_views.listed_apart(list(q.options))
-    ask = Ask(course, step, session.question, session.seq, q, tuple(o.id for o in q.options))
-    text = lesson_views.question_text(ask, listed)
-    return Message(f"{text}\n\n👥 {answered} answered · the answer is below")
 
 
 def reveal(step: Step, index: int, revealed: Revealed, next_seq: int | None) -> Message:
@@ -109,7 +106,8 @@ def ending(course: Course, step: Step, board: Board) -> Message:
     buttons: tuple[tuple[Button, ...], ...] = ()
     if following is not None:
         label = f"Step {following.number} together ➜"
-        buttons = ((Button(label, _start(course, following)),),)
+        data = callbacks.encode(callbacks.GroupStep(course.id, following.number, fresh=True))
+        buttons = ((Button(label, data),),)
     return Message("\n\n".join(parts), buttons)
 
 
@@ -181,7 +179,7 @@ def private_repair(course: Course, step: Step, index: int, repair: Repair) -> Me
         f"👥 <i>Question {index + 1} of step {step.number}, with your group</i>\n\n"
         f"{lesson_views.repair(repair).text}\n\nStill fuzzy? Let's go back one step."
     )
-    back = course.step(step.number - 1) or step
+    back = repair.step or course.step(step.number - 1) or step  # where the idea rests
     label = f"Go back to step {back.number} ➜" if back is not step else "Take this step alone ➜"
     data = callbacks.encode(callbacks.OpenStep(course.id, back.number))
     return Message(text, ((Button(label, data),),))
