@@ -233,7 +233,8 @@ async def act_in_turn(application: Application, chat_id: int, what: str) -> None
 
 async def sweep(context: CallbackContext) -> None:
     """At start-up and every minute: reveal what is due and end what is idle. The first sweep
-    also sets a timer for every open question (a restart loses timers, never sessions)."""
+    also sets a timer for every open question and updates a count owed (a restart loses
+    timers, never sessions)."""
     application = context.application
     tutor: Tutor = application.bot_data["tutor"]
     first = not application.bot_data.get("group_timers_set")
@@ -242,5 +243,8 @@ async def sweep(context: CallbackContext) -> None:
     for session in tutor.groups.open_sessions():
         if due(session, now) or session.idle(now):
             application.create_task(act_in_turn(application, session.chat_id, "wake"))
-        elif first and session.reveal_at is not None:
+            continue
+        if first and session.reveal_at is not None:
             wake_at(application, session.chat_id, session.reveal_at)
+        if first and len(session.current) != session.shown_count:  # a count owed at the stop
+            follow_up(application, session.chat_id, Reply(recount=True))
