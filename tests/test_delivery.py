@@ -26,9 +26,7 @@ class Flaky:
         return {"ok": True}
 
 
-async def send(
-    limiter: RetryingRateLimiter, request: Flaky, endpoint: str = "sendMessage"
-) -> Any:
+async def send(limiter: RetryingRateLimiter, request: Flaky, endpoint: str = "sendMessage") -> Any:
     await limiter.initialize()
     try:
         return await limiter.process_request(request, (), {}, endpoint, {"chat_id": 1}, None)

@@ -200,9 +200,7 @@ async def test_stale_and_forged_group_taps_change_nothing(
     assert rows == [("a",)]
 
 
-async def test_two_groups_and_a_private_lesson_never_mix(
-    tg: FakeTelegram, bot: RunningBot
-) -> None:
+async def test_two_groups_and_a_private_lesson_never_mix(tg: FakeTelegram, bot: RunningBot) -> None:
     tg.add_group(OTHER, "Night owls", members=(ANN, BOB), admins=(BOB,))
     first, second = Group(tg, bot), Group(tg, bot, OTHER)
     await start_step_4(first)

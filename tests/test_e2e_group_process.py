@@ -123,14 +123,14 @@ def stop(bot: subprocess.Popen[str]) -> str:
 
 def test_kill_9_mid_question_reveals_on_time_with_every_answer_taken(tmp_path: Path) -> None:
     """Two members answer; kill -9; restart: nobody does anything, yet the reveal comes when
-    the 20 s run out, counts both answers, and saves each once under its member."""
+    the 12 s run out, counts both answers, and saves each once under its member."""
     with FakeTelegram(group_limit=True) as tg:
         study_group(tg)
         env = bot_env(tg, tmp_path)
         first = start_bot(env)
         try:
-            question = open_step_4(tg, "20")
-            assert "0 answered · the answer in 20 s" in question.text, question.text
+            question = open_step_4(tg, "12")
+            assert "0 answered · the answer in 12 s" in question.text, question.text
             taps = [pick(tg, BO, question, "b"), pick(tg, CY, question, "a")]
             tg.wait_for(lambda t: all(answered(t, q) for q in taps), 10)
             tg.wait_for(lambda t: any(m.text.startswith("👥") for m in t.chat_messages(BO)), 10)
@@ -148,7 +148,7 @@ def test_kill_9_mid_question_reveals_on_time_with_every_answer_taken(tmp_path: P
         finally:
             stop(second)
 
-        # On time: not before the 20 s were up, nor long after (the timer rebuilt at start-up,
+        # On time: not before the 12 s were up, nor long after (the timer rebuilt at start-up,
         # not the sweep a minute on).
         [revealed] = sent_at(tg, f"<b>{REVEAL}")
         assert due <= revealed <= due + 3, (revealed - due, tg.dump())

@@ -126,6 +126,8 @@ COMMAND_CASES = [
     pytest.param("courses", "", "Courses", "How compound interest grows", id="courses"),
     pytest.param("help", "", "What I can do", None, id="help"),
     pytest.param("frobnicate", "", "I don't know /frobnicate.", None, id="unknown-command"),
+    pytest.param("study", "", "/study is for study groups", None, id="group-command-in-private"),
+    pytest.param("start", "group", "I'm Tutor", COURSE, id="start-from-a-group-link"),
     pytest.param("progress", "", "🗺 Nothing on your map yet", COURSE, id="progress-empty"),
     pytest.param("review", "", "Nothing to review yet", None, id="review-nothing-due"),
     pytest.param("pace", "", "🌍 First, your time zone", "UTC+5:30", id="pace-asks-the-zone"),
@@ -397,3 +399,9 @@ def test_a_reminder_time_without_a_zone_is_kept_in_utc_and_comes(tutor, clock) -
     assert said(reply, "reminders at 07:30 (UTC)")
     assert tutor.store.schedules.get(ADA).zone == "UTC"
     assert tutor.store.schedules.next_remind_at(ADA) == datetime(2026, 11, 25, 7, 30, tzinfo=UTC)
+
+
+def test_the_link_from_a_group_tap_says_what_the_private_chat_is_for(tutor) -> None:
+    reply = tutor.command(ADA, "start", "group")
+    assert "I'm <b>Tutor</b>" in reply.messages[0].text
+    assert "group study now get their full explanation here" in reply.messages[1].text

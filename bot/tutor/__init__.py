@@ -85,6 +85,8 @@ class Tutor:
         and accepts messages again (they may have blocked it before)."""
         self._hello(learner)
         run = COMMANDS.get(name)
+        if run is None and name in menus.GROUP_ONLY:
+            return Reply((menus.group_only(name),))
         if run is None:
             return self.lessons.unknown_command(learner, f"/{name}")
         return run(self, learner, args)

@@ -33,6 +33,7 @@ GROUP_COMMANDS = (
     ("endstudy", "End the study session"),
 )
 """The menu Telegram shows in group chats (group study)."""
+GROUP_ONLY = frozenset(name for name, _ in GROUP_COMMANDS)
 
 GROUP_LINK = "group"
 """The /start payload of the link a group tap opens: the member's private chat with the bot."""
@@ -79,6 +80,13 @@ def help_text() -> Message:
     lines += ["", "In a lesson, just tap the buttons. Every answer gets its own explanation."]
     lines += ["", "Add me to a group and send /study there to take a lesson together."]
     return Message("\n".join(lines))
+
+
+def group_only(name: str) -> Message:
+    return Message(
+        f"/{esc(name)} is for study groups: add me to a group and send /study there. Here, "
+        "/courses has every lesson for you alone."
+    )
 
 
 def group_linked() -> Message:
