@@ -1,52 +1,100 @@
-"""`python -m bot`: run the tutor. `python -m bot validate [DIR]` checks lessons;
-`python -m bot health` is the container's health check."""
+"""`python -m bot`: run the tutor, and the operator's and lesson author's tools."""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
-import time
 from pathlib import Path
 
-from telegram.error import InvalidToken, NetworkError
-
-from bot.config import Config, ConfigError
+from bot.config import ENVIRONMENT, Config, ConfigError
 from bot.content import ContentError
 from bot.content.checks import load_checked
 
-log = logging.getLogger("bot")
+SETTINGS = {
+    "run": list(ENVIRONMENT),
+    "validate": ["TUTOR_CONTENT"],
+    "health": ["TUTOR_DB", "TUTOR_POLL_TIMEOUT"],
+    "play": ["TUTOR_CONTENT"],
+    "stats": ["TUTOR_DB", "TUTOR_CONTENT"],
+    "export": ["TUTOR_DB"],
+    "backup": ["TUTOR_DB"],
+}
+"""The environment variables that matter to each command, as its --help lists them."""
 
-HEARTBEAT_STALE = 120
+
+def _settings(command: str) -> str:
+    lines = [f"  {name:<22} {ENVIRONMENT[name]}" for name in SETTINGS[command]]
+    return "environment:\n" + "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
-    sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="run the bot with long polling (the default)")
-    check = sub.add_parser("validate", help="check every lesson file and report problems")
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Tutor, a Telegram tutor bot. With no command, runs the bot.",
+        epilog=_settings("run"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = top.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, about: str, description: str | None = None) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=about,
+            description=description or about,
+            epilog=_settings(name),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    command("run", "run the bot (long polling, or a webhook when TUTOR_WEBHOOK_URL is set)")
+    check = command("validate", "check every lesson file and report problems as path:line")
     check.add_argument("dir", nargs="?", type=Path, help="content folder (default TUTOR_CONTENT)")
-    sub.add_parser("health", help="exit 0 if the running bot's heartbeat is fresh")
-    play = sub.add_parser(
+    command("health", "exit 0 if the running bot has reached Telegram lately (for Docker)")
+    play = command(
         "play",
-        help="play a course in the terminal with the same engine",
-        description="Play a course in the terminal: each prompt lists numbered choices; type a "
-        "number. Input can be piped from a file. Progress goes to a throwaway database unless "
-        "--db is given.",
+        "play a course in the terminal with the same engine",
+        "Play a course in the terminal: each prompt lists numbered choices; type a number. "
+        "Input can be piped from a file. Progress goes to a throwaway database unless --db is "
+        "given.",
     )
     play.add_argument("course", help="course id, e.g. neural-networks")
     play.add_argument("--step", type=int, help="play only this step (default: the whole course)")
     play.add_argument("--db", type=Path, help="SQLite file to keep progress in")
     play.add_argument("--content", type=Path, help="content folder (default TUTOR_CONTENT)")
-    args = parser.parse_args(argv)
+    command("stats", "how learners are doing: the figures /admin shows")
+    export = command("export", "write everything kept about one learner as JSON to stdout")
+    export.add_argument("user_id", type=int, help="the learner's Telegram user id")
+    backup = command("backup", "copy the live database consistently (safe while the bot runs)")
+    backup.add_argument("path", type=Path, help="the copy to write")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     try:
-        if args.command == "validate":
-            return validate(args.dir or Config.from_env(need_token=False).content_dir)
-        if args.command == "health":
-            return health(Config.from_env(need_token=False))
-        if args.command == "play":
-            content = args.content or Config.from_env(need_token=False).content_dir
-            return play_course(content, args.course, args.step, args.db)
+        match args.command:
+            case "validate":
+                return validate(args.dir or Config.from_env(need_token=False).content_dir)
+            case "health":
+                from bot.ops.health import health
+
+                return health(Config.from_env(need_token=False))
+            case "play":
+                content = args.content or Config.from_env(need_token=False).content_dir
+                return play_course(content, args.course, args.step, args.db)
+            case "stats":
+                from bot.ops import data
+
+                return data.stats(Config.from_env(need_token=False))
+            case "export":
+                from bot.ops import data
+
+                return data.export(Config.from_env(need_token=False), args.user_id)
+            case "backup":
+                from bot.ops import data
+
+                return data.backup(Config.from_env(need_token=False), args.path)
+        from bot.ops.start import run
+
         return run(Config.from_env())
     except ConfigError as exc:
         print(exc, file=sys.stderr)
@@ -66,22 +114,6 @@ def validate(root: Path) -> int:
     return 0
 
 
-def health(config: Config) -> int:
-    from bot.telegram.app import heartbeat_path
-
-    path = heartbeat_path(config)
-    try:
-        age = time.time() - path.stat().st_mtime
-    except FileNotFoundError:
-        print(f"unhealthy: no heartbeat at {path}", file=sys.stderr)
-        return 1
-    if age > HEARTBEAT_STALE:
-        print(f"unhealthy: last heartbeat {age:.0f}s ago", file=sys.stderr)
-        return 1
-    print(f"healthy: heartbeat {age:.0f}s ago")
-    return 0
-
-
 def play_course(content: Path, course: str, step: int | None, db: Path | None) -> int:
     from bot import terminal
 
@@ -92,53 +124,6 @@ def play_course(content: Path, course: str, step: int | None, db: Path | None) -
             print(problem, file=sys.stderr)
         return 2
     return terminal.run(library, course, step, db, sys.stdin, sys.stdout)
-
-
-def run(config: Config) -> int:
-    logging.basicConfig(
-        level=config.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per heartbeat is noise
-    # PTB logs a proxy's HTML error page as an ERROR with a traceback before raising it; the
-    # limiter retries it and logs one WARNING line, so the traceback is only noise.
-    logging.getLogger("telegram.request.BaseRequest").addFilter(
-        lambda record: "invalid JSON data" not in record.getMessage()
-    )
-    try:
-        library = load_checked(config.content_dir)
-    except ContentError as exc:
-        print("The lessons have problems; fix them and start again:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return 2
-
-    from bot.store import Store
-    from bot.telegram.app import ALLOWED_UPDATES, build_application  # Telegram only to run
-
-    store = Store.open(config.db_path)
-    application = build_application(config, library, store)
-    courses = ", ".join(c.id for c in library.courses)
-    log.info("starting: courses %s, database %s, api %s", courses, config.db_path, config.api_url)
-    try:
-        application.run_polling(
-            timeout=config.poll_timeout,
-            allowed_updates=ALLOWED_UPDATES,
-            close_loop=False,
-        )
-    except InvalidToken:
-        print(
-            "Telegram refused the token: check TELEGRAM_BOT_TOKEN with @BotFather.", file=sys.stderr
-        )
-        return 2
-    except NetworkError as exc:
-        print(f"Cannot reach the Bot API at {config.api_url}: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        store.close()
-    log.info("stopped cleanly")
-    return 0
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 TOKEN_HELP = (
@@ -19,7 +20,7 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Config:
-    token: str
+    token: str = field(repr=False)  # never in a log line, whatever is printed
     api_url: str = "https://api.telegram.org"
     db_path: Path = Path("data/tutor.db")
     content_dir: Path = Path("content")
@@ -30,6 +31,16 @@ class Config:
     """Seconds per message in one private chat, after a short burst (Telegram: about 1/s)."""
     reminder_sweep: float = 60.0
     """Seconds between sweeps for due reminders: reminders come within this of their time."""
+    log_format: str = "text"
+    """"text" (one readable line per event) or "json" (one JSON object per line)."""
+    webhook_url: str | None = None
+    """Public https URL Telegram posts updates to; None: long polling (the default)."""
+    webhook_secret: str | None = None
+    """Required with a webhook: Telegram sends it in X-Telegram-Bot-Api-Secret-Token."""
+    port: int = 8443
+    """Where the webhook server listens (behind the operator's reverse proxy)."""
+    admins: frozenset[int] = frozenset()
+    """Telegram user ids allowed /admin (the learners' figures)."""
 
     @property
     def base_url(self) -> str:
@@ -56,6 +67,10 @@ class Config:
         poll = env.get("TUTOR_POLL_TIMEOUT", "").strip() or str(cls.poll_timeout)
         if not poll.isdigit() or not 0 <= int(poll) <= 50:
             raise ConfigError(f"TUTOR_POLL_TIMEOUT must be 0 to 50 seconds, got {poll!r}")
+        log_format = (env.get("LOG_FORMAT", "").strip() or cls.log_format).lower()
+        if log_format not in ("text", "json"):
+            raise ConfigError(f"LOG_FORMAT must be text or json, got {log_format!r}")
+        webhook_url, secret = _webhook(env)
         return cls(
             token=token,
             api_url=api_url,
@@ -63,4 +78,64 @@ class Config:
             content_dir=Path(env.get("TUTOR_CONTENT", "").strip() or cls.content_dir),
             log_level=level,
             poll_timeout=int(poll),
+            log_format=log_format,
+            webhook_url=webhook_url,
+            webhook_secret=secret,
+            port=_port(env.get("TUTOR_PORT", "").strip()),
+            admins=_admins(env.get("TUTOR_ADMINS", "")),
         )
+
+
+def _webhook(env: Mapping[str, str]) -> tuple[str | None, str | None]:
+    url = env.get("TUTOR_WEBHOOK_URL", "").strip() or None
+    secret = env.get("TUTOR_WEBHOOK_SECRET", "").strip() or None
+    if url is None:
+        return None, secret
+    if not url.startswith("https://"):
+        raise ConfigError(f"TUTOR_WEBHOOK_URL must be a public https:// URL, got {url!r}")
+    if secret is None:
+        raise ConfigError(
+            "TUTOR_WEBHOOK_SECRET is required with TUTOR_WEBHOOK_URL: 1-256 characters of "
+            "A-Z, a-z, 0-9, _ and -, e.g. from: python3 -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))'"
+        )
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        raise ConfigError(
+            "TUTOR_WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and - (1-256 characters)"
+        )
+    return url, secret
+
+
+def _port(text: str) -> int:
+    if not text:
+        return Config.port
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise ConfigError(f"TUTOR_PORT must be a port number (1-65535), got {text!r}")
+    return int(text)
+
+
+def _admins(text: str) -> frozenset[int]:
+    ids = [part.strip() for part in text.split(",") if part.strip()]
+    bad = [part for part in ids if not part.isdigit()]
+    if bad:
+        raise ConfigError(
+            f"TUTOR_ADMINS must be Telegram user ids separated by commas, got {bad[0]!r} "
+            "(a user can see their id with @userinfobot)"
+        )
+    return frozenset(int(part) for part in ids)
+
+
+ENVIRONMENT = {
+    "TELEGRAM_BOT_TOKEN": "the bot's token from @BotFather (required to run)",
+    "TELEGRAM_API_URL": "the Bot API server (default https://api.telegram.org)",
+    "TUTOR_DB": "the SQLite database file (default data/tutor.db)",
+    "TUTOR_CONTENT": "the lessons folder (default content)",
+    "LOG_LEVEL": "DEBUG, INFO (default), WARNING or ERROR",
+    "LOG_FORMAT": "text (default) or json: one JSON object per line",
+    "TUTOR_POLL_TIMEOUT": "seconds a long poll waits (0-50, default 30)",
+    "TUTOR_WEBHOOK_URL": "public https URL for webhook mode (default: long polling)",
+    "TUTOR_WEBHOOK_SECRET": "required with TUTOR_WEBHOOK_URL; checked on every request",
+    "TUTOR_PORT": "the port the webhook server listens on (default 8443)",
+    "TUTOR_ADMINS": "Telegram user ids allowed /admin, separated by commas",
+}
+"""Every variable the bot reads, with what it means: `--help` and `.env.example` list these."""

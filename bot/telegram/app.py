@@ -68,7 +68,7 @@ def build_application(
         .post_init(_start_up)
         .build()
     )
-    tutor = Tutor(library, store, clock)
+    tutor = Tutor(library, store, clock, admins=config.admins)
     application.bot_data["tutor"] = tutor
     application.bot_data["outbox"] = Outbox(
         application.bot,

@@ -33,8 +33,16 @@ log = logging.getLogger(__name__)
 class Tutor:
     """The service, built once by the composition root with the real or a test clock."""
 
-    def __init__(self, library: Library, store: Store, clock: Callable[[], datetime]):
+    def __init__(
+        self,
+        library: Library,
+        store: Store,
+        clock: Callable[[], datetime],
+        admins: frozenset[int] = frozenset(),
+    ):
         self.library, self.store, self.clock = library, store, clock
+        self.admins = admins
+        """Telegram user ids allowed /admin (`TUTOR_ADMINS`)."""
         self.lessons = Lessons(library, store, clock)
         self.pace = Pace(library, store, clock)
         self.groups = Groups(library, store, clock)
