@@ -38,6 +38,14 @@ the old id then answers 400 with ``migrate_to_chat_id``); ``remove_bot``/``add_b
 opened the bot: deliveries to their private chat get 403 until they write to it. With
 ``group_limit=True`` the 21st message or edit to one group within 60 s gets 429, a refusal
 (the bot broke the limit); ``max_per_minute`` measures the busiest minute of a chat.
+
+Webhooks: ``setWebhook`` records the URL, secret token and allowed updates (``webhook``); while
+one is set, ``getUpdates`` answers 409 as Telegram does, and the queued updates are POSTed one at
+a time to the URL with the secret in ``X-Telegram-Bot-Api-Secret-Token``; a non-2xx answer keeps
+the update, records ``last_error_message`` (``getWebhookInfo``) and is retried. The fake POSTs
+only to 127.0.0.1: ``route_webhook`` maps the public https URL a test registers to the bot's
+local listener. ``webhook_deliveries`` lists what each POST got; ``post_webhook`` sends one
+update by hand, with any secret or none.
 """
 
 from __future__ import annotations
@@ -61,6 +69,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import aiohttp
 from aiohttp import web
 
 DEFAULT_TOKEN = "123456:TEST-TOKEN"
@@ -71,6 +80,12 @@ CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
 )
+WEBHOOK_ACTIVE = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
+WEBHOOK_PORTS = (443, 80, 88, 8443)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
@@ -542,6 +557,11 @@ class FakeTelegram:
         self._queries: dict[str, bool] = {}  # callback_query_id → answered
         self._allowed: list[str] = []
         self._poll_generation = 0
+        self._webhook: dict[str, Any] | None = None  # what setWebhook set, and its last error
+        self._webhook_routes: dict[str, str] = {}  # public URL → the listener on 127.0.0.1
+        self._pump: asyncio.Task[None] | None = None
+        self.webhook_deliveries: list[tuple[int, int]] = []  # (update_id, HTTP status; 0: none)
+        self.webhook_retry = 0.2  # seconds before a refused delivery is tried again
         self._faults: dict[str, deque[_Fault]] = {}
         self._chaos: _Chaos | None = None
         self._injected: Counter[str] = Counter()
@@ -584,6 +604,8 @@ class FakeTelegram:
             return
         self._closing = True
         self._loop.call_soon_threadsafe(self._notify)
+        if self._pump is not None:
+            self._loop.call_soon_threadsafe(self._pump.cancel)
         if self._stopping:
             self._loop.call_soon_threadsafe(self._stopping.set)
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
@@ -621,10 +643,12 @@ class FakeTelegram:
         loop.close()
 
     def _notify(self) -> None:
-        """Wake every waiting getUpdates (runs on the server loop)."""
+        """Wake every waiting getUpdates and the webhook's deliveries (on the server loop)."""
         if self._wake:
             self._wake.set()
             self._wake = asyncio.Event()
+        if self._webhook and not self._closing and (self._pump is None or self._pump.done()):
+            self._pump = asyncio.get_running_loop().create_task(self._deliver_to_webhook())
 
     def _wake_pollers(self) -> None:
         with contextlib.suppress(AttributeError, RuntimeError):  # not started or stopped
@@ -955,6 +979,92 @@ class FakeTelegram:
             self._duplicate_next -= 1
             self._updates.append(json.loads(json.dumps(update)))
         self._wake_pollers()
+
+    # ------------------------------------------------------------ webhooks
+
+    def route_webhook(self, public_url: str, local_url: str) -> None:
+        """POST what Telegram would send to ``public_url`` to ``local_url`` (on 127.0.0.1)."""
+        assert local_url.startswith(("http://127.0.0.1:", "http://localhost:")), local_url
+        with self._lock:
+            self._webhook_routes[public_url] = local_url
+
+    @property
+    def webhook(self) -> dict[str, Any] | None:
+        """What setWebhook set (url, secret_token, allowed_updates, ...), or None."""
+        with self._lock:
+            return dict(self._webhook) if self._webhook else None
+
+    def post_webhook(
+        self, update: dict[str, Any], secret: str | None = "", url: str | None = None
+    ) -> int:
+        """POST one update by hand to the webhook (default: the one set) with ``secret`` in the
+        header (default: the registered one; None: no header); the HTTP status. Blocks the
+        calling thread: for a bot running in another process."""
+        with self._lock:
+            hook = self._webhook or {}
+            target = url or hook.get("url", "")
+            secret = hook.get("secret_token") if secret == "" else secret
+        assert self._loop is not None, "the fake is not running"
+        sending = self._post_update(target, update, secret)
+        status, _ = asyncio.run_coroutine_threadsafe(sending, self._loop).result(15)
+        return status
+
+    async def _deliver_to_webhook(self) -> None:
+        """While a webhook is set: POST the oldest queued update, drop it on a 2xx, else note
+        the error and try again shortly (Telegram waits longer), one at a time, in order."""
+        while not self._closing:
+            with self._lock:
+                hook = dict(self._webhook) if self._webhook else None
+                batch = self._deliverable()[:1] if hook else []
+            if hook is None:
+                return
+            if not batch:
+                wake = self._wake
+                assert wake is not None
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), 1.0)
+                continue
+            update = batch[0]
+            status, error = await self._post_update(hook["url"], update, hook.get("secret_token"))
+            with self._lock:
+                self.webhook_deliveries.append((update["update_id"], status))
+                if 200 <= status < 300:
+                    self._drop_first(update["update_id"])
+                elif self._webhook is not None:
+                    self._webhook["last_error_date"] = int(time.time())
+                    self._webhook["last_error_message"] = error
+            if not 200 <= status < 300:
+                await asyncio.sleep(self.webhook_retry)
+
+    def _drop_first(self, update_id: int) -> None:
+        """A delivered update leaves the queue (a duplicated one is delivered again)."""
+        for i, queued in enumerate(self._updates):
+            if queued["update_id"] == update_id:
+                del self._updates[i]
+                return
+
+    async def _post_update(
+        self, url: str, update: dict[str, Any], secret: str | None
+    ) -> tuple[int, str]:
+        """(HTTP status, Telegram's words for a failure); status 0 when nothing answered."""
+        with self._lock:
+            target = self._webhook_routes.get(url, url)
+        if not target.startswith(("http://127.0.0.1:", "http://localhost:")):
+            return 0, "Failed to resolve host: the fake posts only to 127.0.0.1 (route_webhook)"
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers[SECRET_HEADER] = secret
+        timeout = aiohttp.ClientTimeout(total=10)
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as session,
+                session.post(target, data=json.dumps(update), headers=headers) as response,
+            ):
+                await response.read()
+                said = f"{response.status} {response.reason or ''}".strip()
+                return response.status, f"Wrong response from the webhook: {said}"
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return 0, f"Connection refused ({type(exc).__name__})"
 
     # ------------------------------------------------------------ update faults
 
@@ -1386,6 +1496,8 @@ class FakeTelegram:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + min(max(params.get("timeout", 0), 0), 50)
         with self._lock:
+            if self._webhook is not None:
+                raise ApiError(409, WEBHOOK_ACTIVE)
             self._poll_generation += 1
             generation = self._poll_generation
             self._confirm(params.get("offset", 0))
@@ -1645,14 +1757,45 @@ def _description_getter(kind: str) -> Callable[[FakeTelegram, dict[str, Any]], d
     return handler
 
 
+def _set_webhook(tg: FakeTelegram, p: dict[str, Any]) -> bool:
+    """An empty url removes the webhook, as deleteWebhook does."""
+    url = p["url"]
+    if not url:
+        return _delete_webhook(tg, p)
+    parts = re.fullmatch(r"https://([^/:]+)(?::(\d+))?(/.*)?", url)
+    if not parts:
+        raise bad("bad webhook: An HTTPS URL must be provided for webhook")
+    if int(parts[2] or 443) not in WEBHOOK_PORTS:
+        raise bad("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+    secret = p.get("secret_token")
+    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        raise bad("secret token contains unallowed characters")
+    if not 1 <= p.get("max_connections", 40) <= 100:
+        raise bad("invalid max_connections specified")
+    if p.get("drop_pending_updates"):
+        tg._updates.clear()
+    hook = {"url": url, "secret_token": secret, "max_connections": p.get("max_connections", 40)}
+    tg._webhook = hook
+    if "allowed_updates" in p:
+        tg._allowed = hook["allowed_updates"] = list(p["allowed_updates"])
+    tg._wake_pollers()  # deliveries start
+    return True
+
+
 def _delete_webhook(tg: FakeTelegram, p: dict[str, Any]) -> bool:
+    tg._webhook = None
     if p.get("drop_pending_updates"):
         tg._updates.clear()
     return True
 
 
 def _webhook_info(tg: FakeTelegram, _: dict[str, Any]) -> dict[str, Any]:
-    return {"url": "", "has_custom_certificate": False, "pending_update_count": len(tg._updates)}
+    """What Telegram says of the webhook: its url ("" when none), what waits, the last error."""
+    info: dict[str, Any] = {"url": "", "has_custom_certificate": False}
+    info["pending_update_count"] = len(tg._updates)
+    if tg._webhook:
+        info |= {k: v for k, v in tg._webhook.items() if k != "secret_token"}
+    return info
 
 
 def _close(tg: FakeTelegram, _: dict[str, Any]) -> bool:
@@ -1685,6 +1828,7 @@ HANDLERS: dict[str, Callable[[FakeTelegram, dict[str, Any]], Any]] = {
     "getMyDescription": _description_getter("description"),
     "setMyShortDescription": _description_setter("short_description", 120),
     "getMyShortDescription": _description_getter("short_description"),
+    "setWebhook": _set_webhook,
     "deleteWebhook": _delete_webhook,
     "getWebhookInfo": _webhook_info,
     "close": _close,

@@ -971,3 +971,126 @@ async def test_the_group_limit_holds_for_concurrent_calls() -> None:
         assert len(fake.sent_texts(GROUP)) == 20 == fake.max_per_minute(GROUP)
         waits = {r.json()["parameters"]["retry_after"] for r in responses if r.status_code == 429}
         assert waits <= {59, 60} and len(fake.refusals) == 5
+
+
+# ------------------------------------------------------------------ webhooks
+
+
+class Listener:
+    """A webhook endpoint on 127.0.0.1 in its own thread: records each POST (path, secret
+    header, update) and answers the next status in `answers` (200 when none are left)."""
+
+    def __init__(self) -> None:
+        import http.server
+
+        self.posts: list[tuple[str, str | None, dict]] = []
+        self.answers: list[int] = []
+        listener = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                secret = self.headers.get(fake_telegram.SECRET_HEADER)
+                listener.posts.append((self.path, secret, json.loads(body)))
+                self.send_response(listener.answers.pop(0) if listener.answers else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/tg"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    endpoint = Listener()
+    yield endpoint
+    endpoint.close()
+
+
+async def test_a_webhook_is_recorded_and_stops_get_updates_until_deleted(
+    tg: FakeTelegram, bot: Bot
+) -> None:
+    url = "https://bot.example/tg"
+    assert await bot.set_webhook(url, secret_token="s3cret", allowed_updates=["message"])
+    assert tg.webhook is not None and tg.webhook["secret_token"] == "s3cret"
+    assert tg.webhook["allowed_updates"] == ["message"]
+    info = await bot.get_webhook_info()
+    assert (info.url, info.max_connections, info.allowed_updates) == (url, 40, ("message",))
+    with pytest.raises(Conflict, match="webhook is active"):
+        await bot.get_updates()
+    assert [c.method for c in tg.refusals] == ["getUpdates"]
+    tg._refusals.clear()  # caused on purpose
+    assert await bot.delete_webhook()
+    assert tg.webhook is None and (await bot.get_webhook_info()).url == ""
+    tg.send_text(ADA, "hello")
+    assert [u.message.text for u in await bot.get_updates()] == ["hello"]
+
+
+@pytest.mark.parametrize(
+    ("url", "secret", "refusal"),
+    [
+        ("http://bot.example/tg", None, "HTTPS URL must be provided"),
+        ("https://bot.example:8080/tg", None, "ports 80, 88, 443 or 8443"),
+        ("https://bot.example/tg", "not secret!", "unallowed characters"),
+    ],
+)
+async def test_a_webhook_telegram_would_refuse_is_refused(
+    tg: FakeTelegram, bot: Bot, url: str, secret: str | None, refusal: str
+) -> None:
+    with pytest.raises(BadRequest, match=f"(?i){refusal}"):
+        await bot.set_webhook(url, secret_token=secret)
+    assert tg.webhook is None
+    tg._refusals.clear()  # caused on purpose
+
+
+async def test_updates_are_posted_to_the_webhook_with_the_secret_and_retried_until_2xx(
+    tg: FakeTelegram, bot: Bot, listener: Listener
+) -> None:
+    tg.webhook_retry = 0.05
+    tg.route_webhook("https://bot.example:8443/tg", listener.url)
+    listener.answers = [500]
+    await bot.set_webhook("https://bot.example:8443/tg", secret_token="s3cret")
+    first = tg.send_text(ADA, "one")
+    tg.send_text(ADA, "two")
+    await tg.wait_for_async(lambda t: t.pending_updates() == 0)
+    texts = [update["message"]["text"] for _, _, update in listener.posts]
+    assert texts == ["one", "one", "two"]  # refused once, then delivered, in order
+    assert {(path, secret) for path, secret, _ in listener.posts} == {("/tg", "s3cret")}
+    assert [status for _, status in tg.webhook_deliveries] == [500, 200, 200]
+    info = await bot.get_webhook_info()
+    assert info.last_error_message == "Wrong response from the webhook: 500 Internal Server Error"
+    assert listener.posts[0][2]["message"]["message_id"] == first
+
+
+async def test_a_webhook_post_by_hand_carries_any_secret_or_none(
+    tg: FakeTelegram, bot: Bot, listener: Listener
+) -> None:
+    tg.route_webhook("https://bot.example/tg", listener.url)
+    await bot.set_webhook("https://bot.example/tg", secret_token="s3cret")
+    update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "hi"}}
+    listener.answers = [403, 403]
+    statuses = await asyncio.to_thread(
+        lambda: [tg.post_webhook(update, "wrong"), tg.post_webhook(update, None)]
+    )
+    assert statuses == [403, 403]
+    assert [secret for _, secret, _ in listener.posts] == ["wrong", None]
+    assert tg.webhook_deliveries == []  # nothing of the queue was delivered
+
+
+async def test_the_fake_posts_nowhere_but_127_0_0_1(tg: FakeTelegram, bot: Bot) -> None:
+    tg.webhook_retry = 0.05
+    await bot.set_webhook("https://bot.example/tg", secret_token="s3cret")
+    tg.send_text(ADA, "hello")
+    await tg.wait_for_async(lambda t: t.webhook_deliveries)
+    assert tg.webhook_deliveries[0][1] == 0 and tg.pending_updates() == 1
+    info = await bot.get_webhook_info()
+    assert info.last_error_message.startswith("Failed to resolve host")
+    await bot.delete_webhook()
