@@ -2,7 +2,8 @@
 (who, and whether their chat accepts messages), `positions` (where they are), `records` (what
 they did: answers, finished steps, review cards), `schedules` (pace, deadline, reminders),
 `mail` (updates received and calls owed to Telegram, for exactly-once handling) and `groups`
-(group study: each group's settings, open session and its answers).
+(group study: each group's settings, open session and its answers); `stats` (the figures an
+operator reads) and `privacy` (everything about one person: exported, or deleted on /forget).
 
 SQLite is the one source of truth; nothing about a learner lives only in memory. The service
 reads, decides and saves inside one `transaction()`, with no await inside it.
@@ -10,6 +11,7 @@ reads, decides and saves inside one `transaction()`, with no await inside it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -24,8 +26,10 @@ from bot.store.mail import Inbox, Outbox
 from bot.store.migrations import migrations
 from bot.store.people import People
 from bot.store.positions import Positions
+from bot.store.privacy import Privacy
 from bot.store.records import Records
 from bot.store.schedules import Schedules
+from bot.store.stats import Stats
 
 __all__ = ["Learner", "Store"]
 
@@ -47,13 +51,16 @@ class Store:
         self.inbox = Inbox(db)
         self.outbox = Outbox(db)
         self.groups = Groups(db)
+        self.stats = Stats(db)
+        self.privacy = Privacy(db)
 
     @classmethod
     def open(cls, path: Path | str) -> Store:
-        """Open (creating if needed) the database, in WAL mode, with every migration applied."""
+        """Open (creating if needed) the database, in WAL mode, with every migration applied.
+        A new database is readable by the bot's user only: see `private_file`."""
         memory = str(path) == ":memory:"
         if not memory:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(path))
         db = sqlite_utils.Database(path)
         db.execute("PRAGMA busy_timeout = 5000")
         if not memory:
@@ -80,3 +87,16 @@ class Store:
             self.people.set_active(learner.chat_id, True, now)
             self.positions.put(learner, turn.position, turn.pause_lesson, now)
             self.records.record(learner, turn, now)
+
+
+def private_file(path: Path) -> bool:
+    """Create `path` empty, readable and writable by this user only (0600), in a folder only
+    this user may enter (0700) if the folder is new; False if the file was there already (it is
+    left as it is). SQLite gives a database's -wal and -shm files the database file's own
+    permissions, so they are private too: learners' answers are nobody else's business."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return False
+    return True
