@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.tutor import COMMANDS
+from bot.tutor import COMMANDS, HIDDEN
 from bot.views.menus import COMMANDS as MENU
+from bot.views.menus import GROUP_COMMANDS
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -26,6 +27,12 @@ def test_the_menu_lists_every_command_the_service_runs_in_the_same_order() -> No
 
 def test_every_command_is_in_the_readme() -> None:
     assert [name for name in COMMANDS if f"`/{name}`" not in README] == []
+
+
+def test_the_admins_commands_are_in_no_menu_but_in_the_readme() -> None:
+    menus = {name for name, _ in (*MENU, *GROUP_COMMANDS)} | set(COMMANDS)
+    assert [name for name in HIDDEN if name in menus] == []
+    assert [name for name in HIDDEN if f"`/{name}`" not in README] == []
 
 
 def test_an_install_carries_every_package_of_the_bot() -> None:

@@ -33,6 +33,7 @@ async def test_start_greets_and_offers_the_courses(tg: FakeTelegram, bot: Runnin
         "deadline",
         "stop",
         "courses",
+        "forget",
         "help",
     ]
 

@@ -133,6 +133,7 @@ COMMAND_CASES = [
     pytest.param("pace", "", "🌍 First, your time zone", "UTC+5:30", id="pace-asks-the-zone"),
     pytest.param("deadline", "", "📅 When do you want to be done?", "Type a date…", id="deadline"),
     pytest.param("stop", "", "🔕 Reminders paused.", None, id="stop"),
+    pytest.param("forget", "", "🗑 Delete everything I keep about you?", "Keep it", id="forget"),
 ]
 
 

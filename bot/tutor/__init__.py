@@ -4,7 +4,8 @@ Each use case reads the learner's state once, lets the pure rules (`bot.core`) d
 `now` passed in, saves the result in one transaction (`bot.store`), and returns a `Reply`: the
 messages to show (`bot.views`), a short toast for a tap, and what becomes of the tapped
 message. The Telegram handlers (private chats and groups) and the terminal player are thin
-shells over it; `groups` holds group study's use cases.
+shells over it; `groups` holds group study's use cases, `admin` the operator's figures and
+/forget.
 
     tutor = Tutor(library, store, clock)
     reply = tutor.tap(learner, "a:3:neural-networks:4:0:b")
@@ -19,6 +20,7 @@ from datetime import datetime
 from bot.content import Library
 from bot.core.model import Learner, Refusal
 from bot.store import Store
+from bot.tutor.admin import Admin
 from bot.tutor.groups import Groups
 from bot.tutor.lessons import Lessons
 from bot.tutor.pace import Pace
@@ -46,6 +48,7 @@ class Tutor:
         self.lessons = Lessons(library, store, clock)
         self.pace = Pace(library, store, clock)
         self.groups = Groups(library, store, clock)
+        self.admin = Admin(library, store, clock)
 
     def tap(self, learner: Learner, data: str | None, tapped_at: datetime | None = None) -> Reply:
         """A button was tapped: whatever its data says, decoded once and routed to its use case.
@@ -86,6 +89,10 @@ class Tutor:
                 if reply.outcome == "forged":
                     return lessons.refuse(learner, Refusal.UNKNOWN)
                 return reply
+            case callbacks.ForgetYes(token):
+                return self.admin.forget(learner, token)
+            case callbacks.ForgetNo():
+                return self.admin.keep(learner)
         return lessons.refuse(learner, Refusal.UNKNOWN)
 
     def command(self, learner: Learner, name: str, args: str = "") -> Reply:
@@ -93,11 +100,18 @@ class Tutor:
         and accepts messages again (they may have blocked it before)."""
         self._hello(learner)
         run = COMMANDS.get(name)
+        if run is None and self.is_admin(learner):
+            run = HIDDEN.get(name)
         if run is None and name in menus.GROUP_ONLY:
             return Reply((menus.group_only(name),))
         if run is None:
             return self.lessons.unknown_command(learner, f"/{name}")
         return run(self, learner, args)
+
+    def is_admin(self, learner: Learner) -> bool:
+        """One of TUTOR_ADMINS, in their private chat (whose id is their user id): the figures
+        are never shown where others read."""
+        return learner.user_id in self.admins and learner.chat_id == learner.user_id
 
     def text(self, learner: Learner, text: str) -> Reply:
         """Typed text: the answer the schedule waits for, else a hint towards the buttons."""
@@ -134,6 +148,13 @@ COMMANDS: dict[str, Command] = {
     "deadline": lambda tutor, learner, args: tutor.pace.deadline(learner, args),
     "stop": lambda tutor, learner, _args: tutor.pace.stop(learner),
     "courses": lambda tutor, learner, _args: tutor.lessons.courses(learner),
+    "forget": lambda tutor, learner, _args: tutor.admin.ask_forget(learner),
     "help": lambda tutor, learner, _args: tutor.lessons.help(learner),
 }
 """Every command, as the menu lists them (`views.menus.COMMANDS` describes each)."""
+
+HIDDEN: dict[str, Command] = {
+    "admin": lambda tutor, _learner, _args: tutor.admin.figures(),
+}
+"""Commands for TUTOR_ADMINS only: in no menu, and to anyone else exactly like a command that
+does not exist (the same answer as /frobnicate)."""

@@ -113,6 +113,19 @@ class GroupNext:
     seq: int
 
 
+@dataclass(frozen=True)
+class ForgetYes:
+    """/forget confirmed. `token` names the question that was asked (`tutor.admin`): a button
+    from an earlier /forget, or made up, deletes nothing."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class ForgetNo:
+    """/forget declined: keep everything."""
+
+
 GroupAction = GroupCourses | GroupCourse | GroupStep | GroupAnswer | GroupNext
 
 Action = (
@@ -126,6 +139,8 @@ Action = (
     | Skip
     | Review
     | Pace
+    | ForgetYes
+    | ForgetNo
     | GroupAction
 )
 
@@ -152,6 +167,10 @@ def encode(action: Action) -> str:
             return "v"
         case Pace(kind, value):
             return f"p:{kind}:{value}"
+        case ForgetYes(token):
+            return f"fy:{token}"
+        case ForgetNo():
+            return "fn"
         case GroupCourses():
             return "gm"
         case GroupCourse(course_id):
@@ -192,6 +211,10 @@ def decode(data: str | None) -> Action | None:
                 return Review()
             case "p", [kind, value] if kind in "zgtdk" and len(kind) == 1 and value:
                 return Pace(kind, value)
+            case "fy", [token] if _is_token(token):
+                return ForgetYes(token)
+            case "fn", []:
+                return ForgetNo()
             case "gm", []:
                 return GroupCourses()
             case "gc", [course_id] if course_id:
@@ -212,6 +235,14 @@ def _number(text: str) -> int:
     if not text.isascii() or not text.isdigit() or len(text) > 12:
         raise ValueError(text)
     return int(text)
+
+
+TOKEN_LENGTH = 8
+
+
+def _is_token(text: str) -> bool:
+    """Lowercase hex of TOKEN_LENGTH digits, as `tutor.admin` makes it."""
+    return len(text) == TOKEN_LENGTH and all(c in "0123456789abcdef" for c in text)
 
 
 def fits(data: str) -> bool:
