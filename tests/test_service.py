@@ -11,8 +11,10 @@ from bot.core.model import Learner, Refusal
 from bot.tutor import COMMANDS, DropButtons, Reply, ShowChoice, Tutor
 from bot.views import callbacks
 from bot.views.lesson import REFUSAL_NOTICE
-from bot.views.message import Button, plain
+from bot.views.message import plain
+from tests import scripted
 from tests.conftest import NOW
+from tests.scripted import buttons
 
 ADA = Learner(1001, 1001, "Ada")
 UNKNOWN = REFUSAL_NOTICE[Refusal.UNKNOWN]
@@ -80,19 +82,9 @@ def said(reply: Reply, text: str) -> bool:
     return any(text in t for t in texts(reply))
 
 
-def buttons(reply: Reply) -> list[Button]:
-    return [b for m in reply.messages for row in m.buttons for b in row]
-
-
 def tap_label(tutor: Tutor, reply: Reply, label: str) -> Reply:
     """Tap the button whose label contains `label`; `=b` taps the answer with option id b."""
-    if label.startswith("="):
-        option = ":" + label[1:]
-        found = [b for b in buttons(reply) if b.data.startswith("a:") and b.data.endswith(option)]
-    else:
-        found = [b for b in buttons(reply) if label in b.label]
-    assert found, (label, [b.label for b in buttons(reply)])
-    return tutor.tap(ADA, found[-1].data)
+    return scripted.tap(tutor, ADA, reply, label)
 
 
 def step_4(tutor: Tutor, *labels: str) -> Reply:
