@@ -39,6 +39,10 @@ class Config:
     """Required with a webhook: Telegram sends it in X-Telegram-Bot-Api-Secret-Token."""
     port: int = 8443
     """Where the webhook server listens (behind the operator's reverse proxy)."""
+    listen: str = "0.0.0.0"
+    """The address the webhook server binds: every interface (a container's), or 127.0.0.1."""
+    connect_timeout: int = 60
+    """Seconds start-up keeps trying to reach the Bot API before it gives up (exit code 1)."""
     admins: frozenset[int] = frozenset()
     """Telegram user ids allowed /admin (the learners' figures)."""
 
@@ -82,6 +86,8 @@ class Config:
             webhook_url=webhook_url,
             webhook_secret=secret,
             port=_port(env.get("TUTOR_PORT", "").strip()),
+            listen=env.get("TUTOR_LISTEN", "").strip() or cls.listen,
+            connect_timeout=_seconds(env, "TUTOR_CONNECT_TIMEOUT", cls.connect_timeout),
             admins=_admins(env.get("TUTOR_ADMINS", "")),
         )
 
@@ -114,6 +120,15 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) > 3600:
+        raise ConfigError(f"{name} must be a number of seconds (0-3600), got {text!r}")
+    return int(text)
+
+
 def _admins(text: str) -> frozenset[int]:
     ids = [part.strip() for part in text.split(",") if part.strip()]
     bad = [part for part in ids if not part.isdigit()]
@@ -136,6 +151,8 @@ ENVIRONMENT = {
     "TUTOR_WEBHOOK_URL": "public https URL for webhook mode (default: long polling)",
     "TUTOR_WEBHOOK_SECRET": "required with TUTOR_WEBHOOK_URL; checked on every request",
     "TUTOR_PORT": "the port the webhook server listens on (default 8443)",
+    "TUTOR_LISTEN": "the address the webhook server binds (default 0.0.0.0: every interface)",
+    "TUTOR_CONNECT_TIMEOUT": "seconds start-up retries an unreachable Bot API (default 60)",
     "TUTOR_ADMINS": "Telegram user ids allowed /admin, separated by commas",
 }
 """Every variable the bot reads, with what it means: `--help` and `.env.example` list these."""

@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 from aiolimiter import AsyncLimiter
-from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Conflict, NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,15 @@ def never_took_effect(exc: NetworkError) -> bool:
     # A transport error after sending (a timeout, a dropped connection) is doubtful; anything
     # else came with an HTTP status (a proxy's HTML 5xx page carries a parse error as cause).
     return not isinstance(exc, TimedOut) and not isinstance(cause, httpx.HTTPError)
+
+
+def transient(exc: BaseException) -> bool:
+    """True for a Telegram error that passes by itself, so one WARNING line says enough: no
+    connection, a timeout, a 5xx, a 429, or a 409 Conflict (another poller, until it stops).
+    A 400 (`BadRequest`, a `NetworkError` too) is the bot's own mistake."""
+    if isinstance(exc, RetryAfter | Conflict):
+        return True
+    return isinstance(exc, NetworkError) and not isinstance(exc, BadRequest)
 
 
 GROUP_LIMIT, GROUP_WINDOW = 20, 61.0
