@@ -6,7 +6,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import signal
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,6 +16,8 @@ from telegram.error import BadRequest, NetworkError
 
 from bot.config import Config
 from bot.ops import logs
+from tests.fake_telegram import FakeTelegram
+from tests.test_e2e_process import ADA, bot_env, run_bot, say, start_bot, tap
 
 TOKEN = "123456:AAH-secret_part"
 
@@ -158,3 +162,54 @@ def test_set_up_twice_still_writes_each_line_once(restore_logging: None) -> None
     stream, log = configured()
     log.warning("once")
     assert lines(stream) == [lines(stream)[0]] and lines(stream)[0].endswith("once")
+
+
+# ------------------------------------------------------------------ the bot as a process
+
+
+def test_each_update_handled_is_one_json_line_with_kind_chat_latency_and_outcome(
+    tmp_path: Path,
+) -> None:
+    with FakeTelegram() as tg:
+        tg.add_user(ADA, "Ada")
+        bot = start_bot(bot_env(tg, tmp_path, LOG_FORMAT="json"))
+        try:
+            say(tg, "/start neural-networks", "How a neural network learns")
+            tap(tg, "Step 4", "Question 1 of 3")
+            say(tg, "hello", "")
+            tg.tap(ADA, tg.last_message(ADA).message_id, "made-up", forge=True)
+            tg.wait_for(lambda t: not t.unanswered_queries())
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            output, _ = bot.communicate(timeout=20)
+    lines = [json.loads(line) for line in output.splitlines()]  # every line is JSON
+    handled = [line for line in lines if line["logger"] == "bot.telegram.handlers"]
+    assert [(h["kind"], h["chat_id"], h["outcome"]) for h in handled] == [
+        ("/start", ADA, "ok"),
+        ("tap", ADA, "ok"),
+        ("text", ADA, "ok"),
+        ("tap", ADA, "forged"),
+    ]
+    assert all(isinstance(h["latency_ms"], int) and 0 <= h["latency_ms"] < 5000 for h in handled)
+    assert handled[0]["message"] == f"/start in chat {ADA}: ok, {handled[0]['latency_ms']} ms"
+    assert {"time", "level", "logger", "message"} <= lines[0].keys()
+
+
+def test_the_token_appears_in_no_line_at_debug_even_when_telegram_refuses_it(
+    tmp_path: Path,
+) -> None:
+    with FakeTelegram() as tg:
+        tg.add_user(ADA, "Ada")
+        bot = start_bot(bot_env(tg, tmp_path, LOG_LEVEL="DEBUG"))
+        try:
+            say(tg, "/help", "What I can do")
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            output, _ = bot.communicate(timeout=20)
+        refused = run_bot(bot_env(tg, tmp_path, LOG_LEVEL="DEBUG", TELEGRAM_BOT_TOKEN=TOKEN))
+    secret = tg.token.split(":")[1]
+    assert bot.returncode == 0 and secret not in output
+    assert f"/bot{tg.token.split(':')[0]}:…/getUpdates" in output  # httpx's request lines
+    assert refused.returncode == 2 and "Traceback" in refused.stderr  # DEBUG shows it
+    assert "secret_part" not in refused.stdout + refused.stderr
+    assert "The token `123456:…` was rejected" in refused.stderr
