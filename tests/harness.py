@@ -74,7 +74,12 @@ async def running_bot(
         await application.start()
         assert application.updater is not None
         await application.updater.start_polling(
-            timeout=config.poll_timeout, allowed_updates=ALLOWED_UPDATES
+            timeout=config.poll_timeout,
+            allowed_updates=ALLOWED_UPDATES,
+            # As run_polling does: a failed getUpdates goes to the error handler.
+            error_callback=lambda exc: application.create_task(
+                application.process_error(update=None, error=exc)
+            ),
         )
         try:
             yield bot

@@ -173,27 +173,6 @@ def test_kill_9_loses_no_tap_and_repeats_none(tmp_path: Path) -> None:
         assert tg.refusals == [], tg.dump()
 
 
-def test_the_first_heartbeat_comes_at_start_up(tmp_path: Path) -> None:
-    with FakeTelegram() as tg:
-        bot = start_bot(bot_env(tg, tmp_path))
-        try:
-            deadline = time.monotonic() + 10  # the heartbeat interval is 30 s
-            while run_bot(bot_env(tg, tmp_path), "health").returncode != 0:
-                assert time.monotonic() < deadline, "no heartbeat 10 s after start"
-                time.sleep(0.2)
-        finally:
-            bot.send_signal(signal.SIGTERM)
-            bot.communicate(timeout=20)
-
-
-def test_health_reflects_the_heartbeat(tmp_path: Path) -> None:
-    env = bot_env(None, tmp_path)
-    assert run_bot(env, "health").returncode == 1
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "heartbeat").touch()
-    assert run_bot(env, "health").returncode == 0
-
-
 def test_a_proxys_html_error_page_is_one_warning_line_not_a_traceback(tmp_path: Path) -> None:
     with FakeTelegram() as tg:
         tg.add_user(ADA, "Ada")

@@ -6,14 +6,13 @@ wiring against a fake Bot API server, so what is tested is what runs.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, Update
+from telegram.error import Conflict, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -24,15 +23,17 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.config import Config
 from bot.content import Library
+from bot.ops.health import Heartbeat, heartbeat_path, stale_after
 from bot.store import Store
 from bot.telegram import groups, handlers, reminders
 from bot.telegram.delivery import Outbox
 from bot.telegram.handlers import TutorContext
 from bot.telegram.inbox import JournaledQueue
-from bot.telegram.limiter import RetryingRateLimiter
+from bot.telegram.limiter import RetryingRateLimiter, transient
 from bot.telegram.ordering import PerChatOrder
 from bot.tutor import COMMANDS, Tutor
 from bot.views import menus
@@ -55,12 +56,21 @@ def build_application(
     error_sink: ErrorSink | None = None,
 ) -> Application:
     """The bot, ready to run: handlers registered in the order they are matched."""
-    inbox = JournaledQueue(store, clock)
+    heartbeat = Heartbeat(heartbeat_path(config))
+    serving = WEBHOOK_SERVING if config.webhook_url else POLLING_SERVING
+
+    def answered(method: str) -> None:
+        if method in serving:
+            heartbeat.beat()
+
+    inbox = JournaledQueue(store, clock, on_receive=heartbeat.beat)
     application = (
         ApplicationBuilder()
         .token(config.token)
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
+        .request(TelegramRequest(answered, connection_pool_size=256))
+        .get_updates_request(TelegramRequest(answered, connection_pool_size=1))
         .context_types(ContextTypes(context=TutorContext))
         .update_queue(inbox)
         .concurrent_updates(PerChatOrder(done=inbox.mark_handled))
@@ -79,6 +89,7 @@ def build_application(
         on_migrated=lambda old, new: groups.moved(application, old, new),
     )
     application.bot_data["inbox"] = inbox
+    application.bot_data["heartbeat"] = heartbeat
     application.bot_data["error_sink"] = error_sink
 
     private, in_groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
@@ -95,8 +106,8 @@ def build_application(
     application.add_error_handler(on_error)
 
     assert application.job_queue is not None
-    beat = heartbeat_path(config)
-    reminders.every_so_often(application, _heartbeat(beat), HEARTBEAT_EVERY, "beat")
+    every = max(config.poll_timeout, 1)
+    reminders.every_so_often(application, _beat(config, heartbeat), every, "beat")
     reminders.start(application, every=config.reminder_sweep)
     reminders.every_so_often(application, groups.sweep, config.reminder_sweep, "groups")
     return application
@@ -115,17 +126,56 @@ ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 """What the bot asks Telegram for: messages, taps, and being blocked or unblocked."""
 
 
-HEARTBEAT_EVERY = 30
-"""Seconds between heartbeats; `python -m bot health` calls the bot dead after four missed."""
+POLLING_SERVING = frozenset({"getMe", "getUpdates"})
+WEBHOOK_SERVING = frozenset({"getMe", "setWebhook"})
+"""The calls whose success proves the bot is serving, and writes the heartbeat. Any other call
+can succeed while nothing reaches the bot (a 409 on every getUpdates, a webhook deleted)."""
 
 
-def heartbeat_path(config: Config) -> Path:
-    return config.db_path.parent / "heartbeat"
+class TelegramRequest(HTTPXRequest):
+    """PTB's HTTP client, telling `answered` the method of each call Telegram answered with
+    success: the heartbeat's one source, whatever part of PTB made the call."""
+
+    def __init__(self, answered: Callable[[str], None], **kwargs: Any):
+        super().__init__(**kwargs)
+        self._answered = answered
+
+    async def do_request(self, url: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        code, payload = await super().do_request(url, *args, **kwargs)
+        if 200 <= code < 300:
+            self._answered(url.rsplit("/", 1)[-1])
+        return code, payload
 
 
-def _heartbeat(path: Path) -> Callable[[object], Coroutine[Any, Any, None]]:
-    async def beat(_context: object) -> None:
-        await asyncio.to_thread(path.touch)
+def _beat(config: Config, heartbeat: Heartbeat) -> Callable[[Any], Any]:
+    """Every TUTOR_POLL_TIMEOUT seconds: in webhook mode, ask Telegram whether the webhook is
+    still ours (nothing else proves it in a quiet hour) and pass on a delivery error it reports;
+    in both modes, say when Telegram went silent."""
+    limit = stale_after(config.poll_timeout)
+    url, last_error = config.webhook_url, 0.0
+
+    async def beat(context: TutorContext) -> None:
+        nonlocal url, last_error
+        if config.webhook_url is not None:
+            try:
+                info = await context.bot.get_webhook_info()
+            except TelegramError as exc:
+                log.warning("cannot check the webhook (%s)", _describe(exc))
+            else:
+                if info.url == config.webhook_url:
+                    heartbeat.beat()
+                elif info.url != url:
+                    log.warning("the webhook is now %r, not TUTOR_WEBHOOK_URL", info.url)
+                url = info.url
+                failed = info.last_error_date.timestamp() if info.last_error_date else 0.0
+                if failed > last_error:
+                    last_error = failed
+                    log.warning(
+                        "Telegram could not deliver an update to %s: %s",
+                        info.url,
+                        info.last_error_message,
+                    )
+        heartbeat.watch(limit)
 
     return beat
 
@@ -142,8 +192,13 @@ async def _start_up(application: Application) -> None:
 
 
 async def on_error(update: object, context: TutorContext) -> None:
-    """Log a surprise with its context and tell the learner something kind; never a traceback."""
+    """Log a surprise with its context and tell the learner something kind; never a traceback
+    to the learner. Telegram failing for a while (polling, a job) is one WARNING line."""
     error = context.error
+    if error is not None and transient(error) and not isinstance(update, Update):
+        where = f"job {context.job.name}" if context.job else "getUpdates"
+        log.warning("%s failed (%s); retrying", where, _describe(error))
+        return
     sink: ErrorSink | None = context.application.bot_data.get("error_sink")
     if sink is not None and error is not None:
         sink(error, update)
@@ -152,7 +207,10 @@ async def on_error(update: object, context: TutorContext) -> None:
     if isinstance(update, Update):
         chat_id = update.effective_chat.id if update.effective_chat else None
         where = f" (update {update.update_id}, chat {chat_id})"
-    log.error("unexpected error%s", where, exc_info=error)
+    if error is not None and transient(error):
+        log.warning("a call to Telegram failed%s: %s", where, _describe(error))
+    else:
+        log.error("unexpected error%s", where, exc_info=error)
     if chat_id is None:
         return
     query = update.callback_query if isinstance(update, Update) else None
@@ -160,5 +218,16 @@ async def on_error(update: object, context: TutorContext) -> None:
         if query is not None:  # stop the learner's spinner, in case the handler had not yet
             await context.outbox.answer(query.id, menus.OOPS_NOTICE)
         await context.outbox.send(chat_id, [menus.oops()])
-    except Exception:
-        log.exception("could not tell chat %s about the error", chat_id)
+    except Exception as exc:
+        if not transient(exc):
+            log.exception("could not tell chat %s about the error", chat_id)
+        else:
+            log.warning("could not tell chat %s about the error (%s)", chat_id, _describe(exc))
+
+
+def _describe(error: BaseException) -> str:
+    """An error in a few words, with the likely cause where Telegram's own words are obscure."""
+    text = f"{type(error).__name__}: {error}"
+    if isinstance(error, Conflict):
+        text += "; is another bot running with this token?"
+    return text

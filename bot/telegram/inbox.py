@@ -6,7 +6,9 @@ used to lose the tap. The queue here writes each update to the `updates` table a
 (so before it is confirmed), refuses an update_id it has seen before (Telegram sends an
 unconfirmed update again after a restart), and at start-up puts back the updates that were
 received but never handled. Webhook mode goes through the same queue, and PTB answers the
-webhook's POST only after `put` returns, that is, after the update is stored.
+webhook's POST only after `put` returns, that is, after the update is stored (a failure to
+store it answers 500, and Telegram sends the update again). A POST whose secret token is missing
+or wrong is refused with 403 before it comes here, so it stores nothing.
 
 An update is marked handled in the transaction that saves its effects (`handlers.run`); one
 that no handler acts on is marked once the processor is done with it (`mark_handled`).
@@ -33,14 +35,26 @@ KEEP_HANDLED = timedelta(days=2)
 class JournaledQueue(asyncio.Queue):
     """The application's update queue, backed by the `updates` table."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime]):
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], datetime],
+        on_receive: Callable[[], None] | None = None,
+    ):
         super().__init__()
         self.store, self.clock = store, clock
+        self.on_receive = on_receive
+        """Told of each update Telegram delivers: the heartbeat (in webhook mode, a POST is
+        Telegram reaching the bot)."""
 
     async def put(self, item: object) -> None:
-        if isinstance(item, Update) and not self._receive(item):
-            log.info("update %s was received before; not handled again", item.update_id)
-            return
+        if isinstance(item, Update):
+            fresh = self._receive(item)
+            if self.on_receive is not None:
+                self.on_receive()
+            if not fresh:
+                log.info("update %s was received before; not handled again", item.update_id)
+                return
         await super().put(item)
 
     def _receive(self, update: Update) -> bool:
