@@ -38,6 +38,18 @@ def start_bot(env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
+def stop_bot(bot: subprocess.Popen[str], *, clean: bool = True) -> str:
+    """SIGTERM, as `docker stop`; the bot's output. A clean stop is exit code 0 with no
+    traceback and no ERROR line, in text or JSON."""
+    bot.send_signal(signal.SIGTERM)
+    output, _ = bot.communicate(timeout=20)
+    if clean:
+        assert bot.returncode == 0, output
+        assert "Traceback" not in output, output
+        assert " ERROR " not in output and '"level": "ERROR"' not in output, output
+    return output
+
+
 def run_bot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
