@@ -11,6 +11,7 @@ server when TUTOR_WEBHOOK_URL is set, until SIGTERM.
 from __future__ import annotations
 
 import asyncio
+import errno
 import importlib.util
 import logging
 import os
@@ -52,6 +53,7 @@ def run(config: Config) -> int:
     asyncio.set_event_loop(loop)  # PTB's run_polling and run_webhook take the current loop
     store: Store | None = None
     try:
+        webhook_support(config)
         library = lessons(config.content_dir)
         store = database(config.db_path)
         me = loop.run_until_complete(reach_telegram(config))
@@ -60,12 +62,23 @@ def run(config: Config) -> int:
         debug = config.log_level == "DEBUG"
         log.error("%s", exc, exc_info=exc.__cause__ if debug and exc.__cause__ else None)
         return exc.code
+    except Exception:  # a bug: its traceback, through the log (so never the token)
+        log.critical("stopped by an unexpected error", exc_info=True)
+        return 1
     finally:
         if store is not None:
             store.close()
         loop.close()
     log.info("stopped cleanly")
     return 0
+
+
+def webhook_support(config: Config) -> None:
+    if config.webhook_url and importlib.util.find_spec("tornado") is None:
+        raise StartupError(
+            "Webhook mode needs tornado: pip install 'python-telegram-bot[webhooks]', or unset "
+            "TUTOR_WEBHOOK_URL to poll"
+        )
 
 
 def lessons(content: Path) -> Library:
@@ -202,11 +215,6 @@ def serve(config: Config, library: Library, store: Store, me: User) -> None:
                 timeout=config.poll_timeout, allowed_updates=ALLOWED_UPDATES, close_loop=False
             )
             return
-        if importlib.util.find_spec("tornado") is None:
-            raise StartupError(
-                "Webhook mode needs tornado: pip install 'python-telegram-bot[webhooks]', or "
-                "unset TUTOR_WEBHOOK_URL to poll"
-            )
         application.run_webhook(
             listen=config.listen,
             port=config.port,
@@ -220,6 +228,9 @@ def serve(config: Config, library: Library, store: Store, me: User) -> None:
     except InvalidToken as exc:
         raise _refused(config, exc) from exc
     except OSError as exc:
+        listening = (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES)
+        if config.webhook_url is None or exc.errno not in listening:
+            raise
         raise StartupError(
             f"Cannot listen on {config.listen}:{config.port} ({exc.strerror or exc}): set "
             "TUTOR_PORT to a free port, and TUTOR_LISTEN to an address of this machine"
