@@ -5,7 +5,6 @@ answer taken before the kill, and saves each once in the member's own record."""
 
 from __future__ import annotations
 
-import signal
 import sqlite3
 import subprocess
 import time
@@ -13,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tests.fake_telegram import FakeTelegram, Message
-from tests.test_e2e_process import bot_env, start_bot
+from tests.test_e2e_process import bot_env, start_bot, stop_bot
 
 GROUP = -1009876543210
 ADA, BO, CY = 2001, 2002, 2003
@@ -112,15 +111,6 @@ def kill_9(bot: subprocess.Popen[str]) -> None:
     bot.wait(10)
 
 
-def stop(bot: subprocess.Popen[str]) -> str:
-    """SIGTERM; the bot stops cleanly without a traceback or an error line."""
-    bot.send_signal(signal.SIGTERM)
-    output, _ = bot.communicate(timeout=20)
-    assert bot.returncode == 0, output
-    assert "Traceback" not in output and "ERROR" not in output, output
-    return output
-
-
 def test_kill_9_mid_question_reveals_on_time_with_every_answer_taken(tmp_path: Path) -> None:
     """Two members answer; kill -9; restart: nobody does anything, yet the reveal comes when
     the 12 s run out, counts both answers, and saves each once under its member."""
@@ -146,7 +136,7 @@ def test_kill_9_mid_question_reveals_on_time_with_every_answer_taken(tmp_path: P
             reveal = tg.wait_for_message(GROUP, REVEAL, 30, after=question.message_id)
             tg.wait_for_message(GROUP, "Question 2 of 3", 10, after=reveal.message_id)
         finally:
-            stop(second)
+            stop_bot(second)
 
         # On time: not before the 12 s were up, nor long after (the timer rebuilt at start-up,
         # not the sweep a minute on).
@@ -196,7 +186,7 @@ def test_a_reveal_due_while_the_bot_was_down_comes_once_at_start_up(tmp_path: Pa
             following = tg.wait_for_message(GROUP, "Question 2 of 3", 10, after=reveal.message_id)
             time.sleep(1.5)  # room for a second reveal, were one coming
         finally:
-            stop(second)
+            stop_bot(second)
 
         [revealed] = sent_at(tg, f"<b>{REVEAL}")  # once
         assert revealed - restarted < 5, revealed - restarted  # the first sweep, not a minute on
@@ -234,5 +224,5 @@ def test_a_count_owed_at_kill_9_is_shown_after_the_restart(tmp_path: Path) -> No
         try:
             tg.wait_for(lambda t: "👥 2 answered" in message(t, question.message_id).text, 10)
         finally:
-            stop(second)
+            stop_bot(second)
         assert tg.refusals == [], tg.dump()

@@ -24,7 +24,7 @@ from telegram.ext import Application, CallbackContext
 from bot.core.group import due
 from bot.telegram import reminders
 from bot.telegram.delivery import Outbox
-from bot.telegram.handlers import TutorContext, learner_of, run
+from bot.telegram.handlers import TutorContext, handled, learner_of, run
 from bot.telegram.ordering import PerChatOrder
 from bot.tutor import Reply, Tutor
 from bot.views import callbacks
@@ -146,6 +146,7 @@ async def migrated(update: Update, context: TutorContext) -> None:
         return
     context.tutor.groups.migrate(old, new)
     _admins(context).forget(old)
+    handled(update, context, message.chat_id, "ok")
 
 
 def moved(application: Application, old: int, new: int) -> None:
@@ -164,6 +165,7 @@ async def membership(update: Update, context: TutorContext) -> None:
     groups = context.tutor.groups
     if changed.new_chat_member.status in ("kicked", "left"):
         groups.removed(chat.id)
+        handled(update, context, chat.id, "removed")
     elif changed.old_chat_member.status in ("kicked", "left"):
         await run(update, context, chat.id, lambda: groups.added(chat.id))
 
