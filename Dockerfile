@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # The bot runs as this user, and owns nothing but its data.
 RUN useradd --uid 10001 --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin tutor \
-    && mkdir /data && chown tutor:tutor /data
+    && mkdir -m 700 /data && chown tutor:tutor /data
 
 WORKDIR /app
 
@@ -37,7 +37,7 @@ VOLUME ["/data"]
 EXPOSE 8443
 USER tutor
 
-HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-m", "bot", "health"]
 # `docker stop` sends SIGTERM: python-telegram-bot stops polling, the store closes, exit code 0.
 STOPSIGNAL SIGTERM

@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 from bot.config import ENVIRONMENT, Config, ConfigError
-from bot.content import ContentError
-from bot.content.checks import load_checked
+
+# Each command imports what it needs when it runs: the health check, run by Docker every few
+# seconds, starts in half the time without the lessons' schema (pydantic) loaded.
 
 SETTINGS = {
     "run": list(ENVIRONMENT),
@@ -102,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def validate(root: Path) -> int:
+    from bot.content import ContentError
+    from bot.content.checks import load_checked
+
     try:
         library = load_checked(root)
     except ContentError as exc:
@@ -116,6 +120,8 @@ def validate(root: Path) -> int:
 
 def play_course(content: Path, course: str, step: int | None, db: Path | None) -> int:
     from bot import terminal
+    from bot.content import ContentError
+    from bot.content.checks import load_checked
 
     try:
         library = load_checked(content)
