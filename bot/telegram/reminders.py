@@ -6,11 +6,13 @@ indexed, so start-up restores nothing (100,000 learners start as fast as one), a
 while the bot was down is found by the first sweep, and /stop, /pace or an unblock take effect
 with no job to cancel or recreate. Each reminder is decided and saved in the learner's turn
 (`PerChatOrder.turn`), then sent; the next moment is already stored, so a failed send never
-ends a learner's reminders.
+ends a learner's reminders. A sweep starts its reminders at most REMINDERS_PER_SECOND a second,
+under Telegram's limit of about 30 messages a second.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -30,7 +32,15 @@ a repeating job whose start has passed waits a whole interval, and a one-off job
 second late is skipped, unless it may run however late it is."""
 
 SWEEP_BATCH = 1000
-"""Reminders taken per sweep; more wait for the next sweep (PTB's limiter paces the sends)."""
+"""Reminders taken per sweep; more wait for the next sweep."""
+REMINDERS_PER_SECOND = 25
+"""Reminders started a second, one every 40 ms. Telegram takes about 30 messages a second from
+a bot (to different chats), and PTB's limiter alone let 96 through in the first second of a
+sweep of 1,000 (bench/reminders.py): it is a leaky bucket that lets a full bucket through at
+once, and the sweep's learners, all started together, kept the loop busy while more leaked.
+Started one at a time, evenly, each is sent as soon as it is decided, and a loop that was busy
+for a while never makes up for it with a burst; the 5 a second left over are for the learners
+who are tapping meanwhile."""
 
 
 def start(application: Application, every: float) -> None:
@@ -60,8 +70,24 @@ async def sweep(context: CallbackContext) -> None:
     due = [learner for learner in tutor.pace.due(SWEEP_BATCH) if learner not in sending]
     if due:
         log.info("sending %d reminder(s)", len(due))
-    for learner in due:
-        sending.add(learner)
+        sending.update(due)
+        application.create_task(_remind_all(application, due, sending), name="reminders")
+
+
+async def _remind_all(application: Application, due: list[Learner], sending: set[Learner]) -> None:
+    """Each learner's reminder in a task of its own, one every 1/REMINDERS_PER_SECOND s. A bot
+    that is stopping starts no more: those left are still due, and the next start sends them
+    (stopping waits only for the reminders already started)."""
+    loop = asyncio.get_running_loop()
+    every = 1 / REMINDERS_PER_SECOND
+    next_at = loop.time()
+    for i, learner in enumerate(due):
+        if application.running and next_at > loop.time():
+            await asyncio.sleep(next_at - loop.time())
+        if not application.running:
+            sending.difference_update(due[i:])
+            return
+        next_at = loop.time() + every
         application.create_task(_remind(application, learner, sending), name="reminder")
 
 
