@@ -183,7 +183,7 @@ def run(args: argparse.Namespace, folder: Path) -> list[str]:
     verdict = "meets" if second <= TELEGRAM_PER_SECOND else "MISSES"
     return [
         f"{n:,} learners due at {due_at:%H:%M} UTC, the bot started at "
-        f"{datetime.fromtimestamp(started, UTC):%H:%M:%S}; the fake answers each call after "
+        f"{datetime.fromtimestamp(started, UTC):%H:%M:%S}; the fake answers each sendMessage after "
         f"{args.latency * 1000:.0f} ms",
         "",
         "| learners | reminders sent | learners reminded | twice | refused "

@@ -468,7 +468,7 @@ def write_results(section: str, part: str | None, lines: list[str]) -> None:
                 at = start + inside.index(sub)
                 doc[at : end_of(at, ("### ", "## ", "# "))] = body
             else:
-                doc[end:end] = body
+                doc[end:end] = body if not doc[end - 1].strip() else ["", *body]
     new = "\n".join(doc).rstrip("\n") + "\n"
     temporary = RESULTS.with_name(f".{RESULTS.name}.{os.getpid()}")
     temporary.write_text(new, encoding="utf-8")
@@ -484,9 +484,9 @@ def summary(label: int, db: Path, runs: list[Run]) -> tuple[str, float]:
     rss = [r.rss_mib for r in runs if r.rss_mib is not None]
     med = statistics.median(seconds)
     row = (
-        f"{label:>9,} {size_mb(db):>8.1f} {max(r.due for r in runs):>7,} {med:>10.3f}"
-        f" {max(seconds):>8.3f} {max(rss) if rss else float('nan'):>13.1f}"
-        f"  {','.join(str(r.exit_code) for r in runs)}"
+        f"| {label:,} | {size_mb(db):.1f} | {max(r.due for r in runs):,} | {med:.3f}"
+        f" | {max(seconds):.3f} | {max(rss) if rss else float('nan'):.1f}"
+        f" | {','.join(str(r.exit_code) for r in runs)} |"
     )
     return row, med
 
