@@ -12,6 +12,7 @@ check can be tried twice or skipped for now, so the learner is never stuck.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -53,6 +54,18 @@ from bot.core.say import (
     Turn,
 )
 
+Known = History | Callable[[], History]
+"""A learner's history of the course, or how to read it. Most taps never look at it (only a
+right first answer to a question with a check question, and the summary after a course's last
+step, do), so the service passes a reader and a tap reads the history only when it needs it."""
+
+
+def known(history: Known | None) -> History:
+    if history is None:
+        return History()
+    return history() if callable(history) else history
+
+
 # --- Opening and resuming ---------------------------------------------------------------------
 
 
@@ -78,7 +91,7 @@ def _start(course: Course, step: Step, current: Position | None) -> Turn:
     return Turn(position, (StepIntro(course, step), ask(course, step, position)))
 
 
-def resume(course: Course, current: Position, history: History) -> Turn:
+def resume(course: Course, current: Position, history: Known) -> Turn:
     """Show the learner exactly where they are, with live buttons, changing nothing."""
     step = course.step(current.step)
     if step is None or current.question >= len(step.questions):
@@ -112,7 +125,7 @@ def answer(
     question_index: int,
     option_id: str,
     now: datetime,
-    history: History | None = None,
+    history: Known | None = None,
 ) -> Turn | Refusal:
     """The learner picked an option: judge it, explain it, and decide the way on."""
     course = library.course(course_id)
@@ -148,18 +161,22 @@ def answer(
     )
     decide = _judge_check if current.target is Target.CHECK else _judge_question
     chose = replace(current, chosen=option.id)
-    turn = decide(course, step, chose, question, option.verdict, history or History())
+    turn = decide(course, step, chose, question, option.verdict, history)
     turn = replace(turn, say=(Feedback(question, option), *turn.say), answer=record, chosen=option)
     return replace(turn, position=replace(turn.position, chosen=option.id))
 
 
 def _judge_question(
-    course: Course, step: Step, p: Position, q: Question, verdict: Verdict, history: History
+    course: Course, step: Step, p: Position, q: Question, verdict: Verdict, history: Known | None
 ) -> Turn:
     seq = p.seq + 1
     card = card_key(course, step, p, Target.QUESTION)
     if verdict.is_right and p.attempt == 1:
-        if not p.reviewing and q.check is not None and missed_before(course, step, q, history):
+        if (
+            not p.reviewing
+            and q.check is not None
+            and missed_before(course, step, q, known(history))
+        ):
             check = replace(p, seq=seq, target=Target.CHECK, attempt=1)
             say = (Note("confirm"), ask(course, step, check))
             return Turn(check, say, ratings=(Rating(card, Grade.GOOD),))
@@ -201,7 +218,7 @@ def _repair(course: Course, step: Step, p: Position, q: Question) -> Turn:
 
 
 def _judge_check(
-    course: Course, step: Step, p: Position, q: Question, verdict: Verdict, history: History
+    course: Course, step: Step, p: Position, q: Question, verdict: Verdict, history: Known | None
 ) -> Turn:
     del q, history  # the same shape as _judge_question, so `answer` can pick either
     seq = p.seq + 1
@@ -264,11 +281,12 @@ def move_on(
     library: Library,
     current: Position | None,
     tap_seq: int,
-    history: History,
+    history: Known,
     now: datetime | None = None,
-    due_reviews: int = 0,
+    due_reviews: int | Callable[[], int] = 0,
 ) -> Turn | Refusal:
-    """From feedback to the next question (after its bridge), or to the step's ending."""
+    """From feedback to the next question (after its bridge), or to the step's ending. The
+    history and the number of reviews due (or how to read them) are read at the ending only."""
     found = live(library, current, tap_seq, Phase.ANSWERED)
     if isinstance(found, Refusal):
         return found
@@ -282,21 +300,23 @@ def move_on(
         bridge: tuple[Say, ...] = (Bridge(answered.bridge),) if answered.bridge else ()
         return Turn(position, (*bridge, ask(course, step, position)))
     position = Position(course.id, step.number, p.question, Phase.FINISHED, seq)
-    finished = replace(history, finished_steps=history.finished_steps | {step.number})
+    before = known(history)
+    finished = replace(before, finished_steps=before.finished_steps | {step.number})
     ending: tuple[Say, ...] = (
         Takeaway(step),
         Pattern(step),
         _hand_off(course, step, finished, now),
     )
-    nudge: tuple[Say, ...] = (ReviewNudge(due_reviews),) if due_reviews else ()
+    due = due_reviews() if callable(due_reviews) else due_reviews
+    nudge: tuple[Say, ...] = (ReviewNudge(due),) if due else ()
     return Turn(position, (*ending, *nudge), completed_step=step.number)
 
 
-def _hand_off(course: Course, step: Step, history: History, now: datetime | None = None) -> Say:
+def _hand_off(course: Course, step: Step, history: Known, now: datetime | None = None) -> Say:
     following = course.step(step.number + 1)
     if following is not None:
         return NextStepOffer(course, following)
-    return course_summary(course, history, now)
+    return course_summary(course, known(history), now)
 
 
 def _move_on(step: Step, p: Position, offer: bool = False) -> MoveOn:

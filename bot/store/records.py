@@ -54,14 +54,16 @@ class Records:
                 )
             )
         )
-        finished = frozenset(
-            row[0]
-            for row in self.db.execute(
-                f"select step from completions where {_WHO} and course_id = ?", args
-            )
-        )
         cards = self._cards(f"{_WHO} and course_id = ?", args)
-        return History(answers, finished, cards)
+        return History(answers, self.finished(learner, course_id), cards)
+
+    def finished(self, learner: Learner, course_id: str) -> frozenset[int]:
+        """The steps of one course the learner finished."""
+        rows = self.db.execute(
+            f"select step from completions where {_WHO} and course_id = ?",
+            [learner.user_id, learner.chat_id, course_id],
+        )
+        return frozenset(step for (step,) in rows)
 
     def cards(self, learner: Learner) -> tuple[CardInfo, ...]:
         """Every card of this learner in this chat, soonest due first."""

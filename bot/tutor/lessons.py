@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 
 from bot.content import Course, Library
 from bot.core import lesson, review
@@ -126,7 +127,7 @@ class Lessons:
         tapped_at: datetime | None = None,
     ) -> Reply:
         def decide(p: Position | None, now: datetime) -> Turn | Refusal:
-            history = self._history(learner, p)
+            history = self._reader(learner, p)
             return lesson.answer(
                 self.library, p, seq, course_id, step, question, option, now, history
             )
@@ -142,8 +143,8 @@ class Lessons:
                 paused = self.store.positions.paused(learner)
                 due, upcoming = records.due(learner, now), records.next_due(learner, now)
                 return review.next_card(self.library, p, seq, due, upcoming, paused, now)
-            history, due_count = self._history(learner, p), len(records.due(learner, now))
-            return lesson.move_on(self.library, p, seq, history, now, due_count)
+            due_count = lambda: len(records.due(learner, now))  # noqa: E731
+            return lesson.move_on(self.library, p, seq, self._reader(learner, p), now, due_count)
 
         return self._turn(learner, decide, tapped_at, drop_buttons=True)
 
@@ -209,16 +210,25 @@ class Lessons:
         course = self.library.course(position.course_id) if position else None
         if position is None or course is None:
             return [menus.nothing_to_continue(self.library)]
-        turn = lesson.resume(course, position, self.store.records.history(learner, course.id))
+        turn = lesson.resume(course, position, self._reader(learner, position))
         if turn.position != position:
             self.store.save_turn(learner, turn, now)
         return lesson_views.lesson(turn.say)
 
     def _course_menu(self, learner: Learner, course: Course) -> Message:
+        """The step menu needs only the steps finished, not every answer and card."""
         position = self.store.positions.current(learner)
-        history = self.store.records.history(learner, course.id)
-        return menus.course_menu(course, step_menu(course, position, history))
+        finished = History(finished_steps=self.store.records.finished(learner, course.id))
+        return menus.course_menu(course, step_menu(course, position, finished))
 
-    def _history(self, learner: Learner, position: Position | None) -> History:
-        """Every answer in the course: read only for the taps whose rules need it."""
-        return self.store.records.history(learner, position.course_id) if position else History()
+    def _reader(self, learner: Learner, position: Position | None) -> Callable[[], History]:
+        """How to read the learner's history of the course they are in, once, if the rules ask
+        for it (inside the caller's transaction, as the rules run there): most taps don't."""
+
+        @cache
+        def read() -> History:
+            if position is None:
+                return History()
+            return self.store.records.history(learner, position.course_id)
+
+        return read
