@@ -41,12 +41,15 @@ class People:
         return row is None or bool(row[0])
 
     def set_active(self, chat_id: int, active: bool, now: datetime) -> None:
-        """Active: we may write to the chat. Inactive: the learner blocked the bot."""
+        """Active: we may write to the chat. Inactive: the learner blocked the bot. Every turn
+        says active, so a chat already so is not written again: `updated_at` is when it last
+        changed, and a tap's transaction writes one page fewer."""
         self.db.execute(
             """
             insert into chats (chat_id, active, updated_at) values (?, ?, ?)
             on conflict (chat_id) do update set
                 active = excluded.active, updated_at = excluded.updated_at
+                where active is not excluded.active
             """,
             [chat_id, int(active), stamp(now)],
         )

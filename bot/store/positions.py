@@ -14,6 +14,7 @@ from bot.store.migrations import stamp
 _COLUMNS = (
     "course_id, step, question, phase, seq, chosen, another_way_shown, target, attempt, reviewing"
 )
+_UPDATE = ", ".join(f"{c} = excluded.{c}" for c in [*_COLUMNS.split(", "), "updated_at"])
 
 
 class Positions:
@@ -70,10 +71,13 @@ class Positions:
         )
 
     def _write(self, table: str, learner: Learner, p: Position, now: datetime) -> None:
+        """In place: an upsert, where `insert or replace` would delete the row and insert it
+        again at the table's end (a new rowid, the key's index entry rewritten) every turn."""
         self.db.execute(
             f"""
-            insert or replace into {table} (user_id, chat_id, {_COLUMNS}, updated_at)
+            insert into {table} (user_id, chat_id, {_COLUMNS}, updated_at)
             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            on conflict (user_id, chat_id) do update set {_UPDATE}
             """,
             [
                 learner.user_id,

@@ -144,14 +144,18 @@ class Records:
     def finish(self, learner: Learner, course_id: str, step: int, now: datetime) -> None:
         self.db.execute(
             """
-            insert or replace into completions (user_id, chat_id, course_id, step, finished_at)
+            insert into completions (user_id, chat_id, course_id, step, finished_at)
             values (?, ?, ?, ?, ?)
+            on conflict (user_id, chat_id, course_id, step) do update
+                set finished_at = excluded.finished_at
             """,
             [learner.user_id, learner.chat_id, course_id, step, stamp(now)],
         )
 
     def rate(self, learner: Learner, rating: Rating, now: datetime) -> None:
-        """Reschedule one card with FSRS, from its stored state."""
+        """Reschedule one card with FSRS, from its stored state. Updated in place (an upsert,
+        not `insert or replace`, which deletes the row and inserts it again at the table's
+        end, rewriting every index entry of it)."""
         key = rating.card
         who = [learner.user_id, learner.chat_id, key.id]
         row = self.db.execute(
@@ -160,9 +164,14 @@ class Records:
         scheduled = memory.review(row[0] if row else None, rating.grade, now)
         self.db.execute(
             """
-            insert or replace into cards (user_id, chat_id, card_id, course_id, step, question_id,
+            insert into cards (user_id, chat_id, card_id, course_id, step, question_id,
                 target, fsrs, due, last_grade, reviewed_at)
             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            on conflict (user_id, chat_id, card_id) do update set
+                course_id = excluded.course_id, step = excluded.step,
+                question_id = excluded.question_id, target = excluded.target,
+                fsrs = excluded.fsrs, due = excluded.due, last_grade = excluded.last_grade,
+                reviewed_at = excluded.reviewed_at
             """,
             [
                 *who,
