@@ -23,6 +23,9 @@ from bot.core.say import Turn
 from bot.store.migrations import stamp
 
 _WHO = "user_id = ? and chat_id = ?"
+_VERDICT = {v.value: v for v in Verdict}
+_TARGET = {t.value: t for t in Target}
+_GRADE = {g.value: g for g in Grade}
 
 
 class Records:
@@ -34,26 +37,18 @@ class Records:
     def history(self, learner: Learner, course_id: str) -> History:
         """Every answer, finished step and card of one course: what the rules judge a learner by."""
         args = [learner.user_id, learner.chat_id, course_id]
-        answers = tuple(
-            AnswerRecord(
-                course_id=course_id,
-                step=step,
-                question_id=question_id,
-                option_id=option_id,
-                verdict=Verdict(verdict),
-                at=datetime.fromisoformat(at),
-                target=Target(target),
-                attempt=attempt,
-                reviewing=bool(reviewing),
-            )
-            for step, question_id, option_id, verdict, at, target, attempt, reviewing in (
-                self.db.execute(
-                    "select step, question_id, option_id, verdict, answered_at, target, attempt, "
-                    f"reviewing from answers where {_WHO} and course_id = ? order by id",
-                    args,
-                )
-            )
+        rows = self.db.execute(
+            "select step, question_id, option_id, verdict, answered_at, target, attempt, "
+            f"reviewing from answers where {_WHO} and course_id = ? order by id",
+            args,
         )
+        # Positional, and the enums by dict: a long-time learner has hundreds of answers, and
+        # this is the one read that grows with them.
+        answers = tuple(
+            AnswerRecord(course_id, step, question, option, _VERDICT[verdict],
+                         datetime.fromisoformat(at), _TARGET[target], attempt, reviewing == 1)
+            for step, question, option, verdict, at, target, attempt, reviewing in rows
+        )  # fmt: skip
         cards = self._cards(f"{_WHO} and course_id = ?", args)
         return History(answers, self.finished(learner, course_id), cards)
 
@@ -101,9 +96,9 @@ class Records:
         )
         return tuple(
             CardInfo(
-                CardKey(course_id, step, question_id, Target(target)),
+                CardKey(course_id, step, question_id, _TARGET[target]),
                 datetime.fromisoformat(due),
-                Grade(grade),
+                _GRADE[grade],
             )
             for course_id, step, question_id, target, due, grade in rows
         )

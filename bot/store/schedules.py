@@ -3,7 +3,7 @@ due (`next_remind_at`, indexed): the truth the reminder sweep reads."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import date, datetime
 
 import sqlite_utils
@@ -11,19 +11,21 @@ import sqlite_utils
 from bot.core.model import Learner, Schedule
 from bot.store.migrations import stamp
 
+_FIELDS = tuple(field.name for field in fields(Schedule))
+"""The columns a `Schedule` is read from: one per field, under its name."""
+
 
 class Schedules:
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
 
     def get(self, learner: Learner) -> Schedule:
-        rows = list(
-            self.db.query(
-                "select * from schedules where user_id = ? and chat_id = ?",
-                [learner.user_id, learner.chat_id],
-            )
-        )
-        return row_schedule(rows[0]) if rows else Schedule()
+        """Known columns through `execute`: `db.query` wraps every read in a savepoint."""
+        row = self.db.execute(
+            f"select {', '.join(_FIELDS)} from schedules where user_id = ? and chat_id = ?",
+            [learner.user_id, learner.chat_id],
+        ).fetchone()
+        return row_schedule(dict(zip(_FIELDS, row, strict=True))) if row else Schedule()
 
     def next_remind_at(self, learner: Learner) -> datetime | None:
         row = self.db.execute(
