@@ -150,3 +150,20 @@ async def test_asking_a_group_for_its_admins_is_not_counted_against_its_messages
         await limiter.process_request(call, (), {}, endpoint, {"chat_id": -100}, None)
         calls.append(endpoint)
     assert len(calls) == 50  # 20 messages: within the window, and nothing waited
+
+
+async def test_all_chats_together_never_get_more_than_the_overall_limit_in_a_window() -> None:
+    limiter = RetryingRateLimiter()
+    limiter._overall = SlidingWindow(3, 0.3)  # Telegram's 30 a second, scaled down
+    sent_at: list[float] = []
+
+    async def request(*_args: Any, **_kwargs: Any) -> bool:
+        sent_at.append(time.monotonic())
+        return True
+
+    for chat_id in range(1, 8):  # seven chats, one message each: only the overall limit applies
+        await limiter.process_request(request, (), {}, "sendMessage", {"chat_id": chat_id}, None)
+    await limiter.process_request(request, (), {}, "answerCallbackQuery", {}, None)  # not counted
+    pairs = zip(sent_at, sent_at[3:], strict=False)
+    assert all(later - earlier >= 0.29 for earlier, later in pairs)
+    assert sent_at[2] - sent_at[0] < 0.05  # the whole limit at once

@@ -323,7 +323,7 @@ async def test_a_double_tap_at_the_real_pace_gets_only_already_counted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Found by the fault run (bench --learners 24 --updates 1200 --seed 2, learner 70011). At
-    the production pace (about a message a second per chat after a burst of 4) the reply to a
+    the production pace (about a message a second per chat after a burst of 4, now 8) the reply to a
     second miss (edit, feedback, no shame, repair, check intro, check) takes about 6 s to send.
     The second tap of a double tap waits for it (one chat's updates in order), so it is handled
     more than DOUBLE_TAP (5 s) after the first was saved: `show_again` (`core.prompt`, called by
