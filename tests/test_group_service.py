@@ -27,6 +27,7 @@ from bot.views import callbacks
 from bot.views.group import LINK_POINTER, MAX_ALERT, NOTICES
 from bot.views.message import Message, plain
 from tests.conftest import NOW
+from tests.test_service import shell_safe
 
 G, G2, G_NEW = -100123, -100456, -100789
 ZELDA = Learner(11, G, "Zelda")  # an admin of G; opened the bot in private
@@ -49,22 +50,8 @@ class Clock:
 
 
 def checked(reply: Any) -> Any:
-    """What every shell relies on: a short toast, no empty message, buttons we decode."""
-    if not isinstance(reply, Reply):
-        return reply
-    assert reply.outcome in ("ok", "refused", "forged")
-    assert reply.toast is None or 0 < len(reply.toast) <= MAX_ALERT, reply.toast
-    assert not reply.alert or reply.toast
-    shown = [*reply.messages, *(m for _, ms in reply.private for m in ms)]
-    if reply.edit is not None:
-        shown.append(reply.edit.message)
-    for message in shown:
-        assert plain(message.text).strip(), message
-        for button in (b for row in message.buttons for b in row):
-            assert button.label.strip(), button
-            assert len(button.data.encode()) <= callbacks.MAX_BYTES, button
-            assert callbacks.decode(button.data) is not None, button
-    return reply
+    """A `Reply` held to what every shell relies on (`test_service.shell_safe`)."""
+    return shell_safe(reply) if isinstance(reply, Reply) else reply
 
 
 class Checked:

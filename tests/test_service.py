@@ -34,12 +34,16 @@ class Clock:
 
 def shell_safe(reply: Reply | None) -> Reply | None:
     """What every shell relies on: buttons Telegram takes and we decode, a short toast, and no
-    empty message."""
+    empty message, whether for the chat, an edit or a member's private chat."""
     if reply is None:
         return None
     assert reply.outcome in ("ok", "refused", "forged")
     assert reply.toast is None or 0 < len(reply.toast) <= 200, reply.toast
-    for message in reply.messages:
+    assert not reply.alert or reply.toast
+    shown = [*reply.messages, *(m for _, ms in reply.private for m in ms)]
+    if reply.edit is not None:
+        shown.append(reply.edit.message)
+    for message in shown:
         assert plain(message.text).strip(), message
         for button in (b for row in message.buttons for b in row):
             assert button.label.strip(), button
