@@ -23,9 +23,7 @@ from telegram.ext import Application, CallbackContext
 
 from bot.core.group import due
 from bot.telegram import reminders
-from bot.telegram.delivery import Outbox
 from bot.telegram.handlers import TutorContext, handled, learner_of, run
-from bot.telegram.ordering import PerChatOrder
 from bot.tutor import Reply, Tutor
 from bot.views import callbacks
 
@@ -199,7 +197,7 @@ def _once(application: Application, callback: Callable, when: float | datetime) 
 
 def _wake(chat_id: int) -> Callable:
     async def job(context: CallbackContext) -> None:
-        await act_in_turn(context.application, chat_id, "wake")
+        await look_again(context.application, chat_id)
 
     return job
 
@@ -207,28 +205,21 @@ def _wake(chat_id: int) -> Callable:
 def _recount(chat_id: int) -> Callable:
     async def job(context: CallbackContext) -> None:
         context.application.bot_data.setdefault("group_recount", set()).discard(chat_id)
-        await act_in_turn(context.application, chat_id, "recount")
+        await look_again(context.application, chat_id, recount=True)
 
     return job
 
 
-async def act_in_turn(application: Application, chat_id: int, what: str) -> None:
-    """Decide, save and queue in one transaction in the group's turn, then send: the same
-    shape as an update's path, for work the clock starts."""
-    tutor: Tutor = application.bot_data["tutor"]
-    outbox: Outbox = application.bot_data["outbox"]
-    order = application.update_processor
-    assert isinstance(order, PerChatOrder)
-    act = tutor.groups.wake if what == "wake" else tutor.groups.recount
+async def look_again(application: Application, chat_id: int, recount: bool = False) -> None:
+    """The clock's turn at a group: reveal what is due (or update the count line), in the
+    group's turn like an update (`reminders.in_turn`), then set what the reply asks for."""
+    groups = application.bot_data["tutor"].groups
+    act = groups.recount if recount else groups.wake
     try:
-        async with order.turn(chat_id):
-            with tutor.store.transaction():
-                reply = act(chat_id)
-                if reply is not None:
-                    outbox.queue(chat_id, reply)
-            await outbox.flush(chat_id)
+        reply = await reminders.in_turn(application, chat_id, lambda: act(chat_id))
         follow_up(application, chat_id, reply)
     except Exception as exc:  # one group's failure must not stop the others' timers
+        what = "recount" if recount else "wake"
         log.error("group %s: %s failed (%s); the sweep tries again", chat_id, what, exc,
                   exc_info=log.isEnabledFor(logging.DEBUG))  # fmt: skip
 
@@ -244,7 +235,7 @@ async def sweep(context: CallbackContext) -> None:
     now = tutor.clock()
     for session in tutor.groups.open_sessions():
         if due(session, now) or session.idle(now):
-            application.create_task(act_in_turn(application, session.chat_id, "wake"))
+            application.create_task(look_again(application, session.chat_id))
             continue
         if first and session.reveal_at is not None:
             wake_at(application, session.chat_id, session.reveal_at)

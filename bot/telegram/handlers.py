@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
+from datetime import datetime
 from typing import Any
 
 from telegram import CallbackQuery, ChatMemberUpdated, Update
@@ -47,22 +48,28 @@ async def run(
     chat_id: int,
     act: Callable[[], Reply],
     query: CallbackQuery | None = None,
+    received: datetime | None = None,
 ) -> Reply:
-    """Decide and save, save the reply, mark the update handled: one transaction. Then send."""
+    """Decide and save, save the reply, mark the update handled: one transaction. Then send.
+    `received`: when the update arrived, if the caller has read it already."""
     tutor, outbox = context.tutor, context.outbox
     with tutor.store.transaction():
         reply = act()
         outbox.queue(chat_id, reply, query, update.update_id)
         tutor.store.inbox.handled(update.update_id, tutor.clock())
     await outbox.flush(chat_id)
-    handled(update, context, chat_id, reply.outcome)
+    handled(update, context, chat_id, reply.outcome, received)
     return reply
 
 
-def handled(update: Update, context: TutorContext, chat_id: int, outcome: str) -> None:
+def handled(
+    update: Update, context: TutorContext, chat_id: int, outcome: str,
+    received: datetime | None = None,
+) -> None:  # fmt: skip
     """The update's one line: `/start in chat 1001: ok, 12 ms` (and as fields, for JSON)."""
     tutor = context.tutor
-    received = tutor.store.inbox.received_at(update.update_id)
+    if received is None:
+        received = tutor.store.inbox.received_at(update.update_id)
     ms = None
     if received is not None:
         ms = max(0, round((tutor.clock() - received).total_seconds() * 1000))
@@ -136,7 +143,8 @@ async def tap(update: Update, context: TutorContext) -> None:
         return
     data, tutor = query.data, context.tutor
     tapped_at = tutor.store.inbox.received_at(update.update_id)
-    await run(update, context, learner.chat_id, lambda: tutor.tap(learner, data, tapped_at), query)
+    act = lambda: tutor.tap(learner, data, tapped_at)  # noqa: E731
+    await run(update, context, learner.chat_id, act, query, tapped_at)
 
 
 async def membership(update: Update, context: TutorContext) -> None:

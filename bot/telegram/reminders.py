@@ -22,7 +22,7 @@ from bot.core.model import Learner
 from bot.telegram.delivery import Outbox
 from bot.telegram.inbox import JournaledQueue
 from bot.telegram.ordering import PerChatOrder
-from bot.tutor import Tutor
+from bot.tutor import Reply, Tutor
 
 log = logging.getLogger(__name__)
 
@@ -93,16 +93,8 @@ async def _remind_all(application: Application, due: list[Learner], sending: set
 
 async def _remind(application: Application, learner: Learner, sending: set[Learner]) -> None:
     tutor: Tutor = application.bot_data["tutor"]
-    outbox: Outbox = application.bot_data["outbox"]
-    order = application.update_processor
-    assert isinstance(order, PerChatOrder)
     try:
-        async with order.turn(learner.chat_id):
-            with tutor.store.transaction():  # decided, saved and queued together, then sent
-                reply = tutor.pace.remind(learner)
-                if reply is not None:
-                    outbox.queue(learner.chat_id, reply)
-            await outbox.flush(learner.chat_id)
+        await in_turn(application, learner.chat_id, lambda: tutor.pace.remind(learner))
     except Exception as exc:  # one learner's failure must not stop the sweep or their reminders
         log.error(
             "reminder for chat %s failed (%s); the next one is already scheduled",
@@ -112,6 +104,24 @@ async def _remind(application: Application, learner: Learner, sending: set[Learn
         )
     finally:
         sending.discard(learner)
+
+
+async def in_turn(
+    application: Application, chat_id: int, act: Callable[[], Reply | None]
+) -> Reply | None:
+    """An update's path for work the clock starts (a reminder, a group's reveal): decided,
+    saved and queued in one transaction in the chat's turn, then sent."""
+    tutor: Tutor = application.bot_data["tutor"]
+    outbox: Outbox = application.bot_data["outbox"]
+    order = application.update_processor
+    assert isinstance(order, PerChatOrder)
+    async with order.turn(chat_id):
+        with tutor.store.transaction():
+            reply = act()
+            if reply is not None:
+                outbox.queue(chat_id, reply)
+        await outbox.flush(chat_id)
+    return reply
 
 
 RETRY_STALLED = 3.0
