@@ -16,7 +16,7 @@ from typing import TextIO
 from bot.content import Course, Library
 from bot.core.model import Learner
 from bot.store import Store
-from bot.tutor import Reply, Tutor
+from bot.tutor import Extend, Reply, Tutor
 from bot.views.message import plain
 
 PLAYER = Learner(user_id=0, chat_id=0, first_name="Author")
@@ -29,6 +29,8 @@ class Player:
         self.tutor, self.read, self.out = tutor, read, out
         self.choices: list[tuple[str, str]] = []
         """The buttons of the reply on screen, as (label, callback data), numbered from 1."""
+        self.picked: str | None = None
+        """The callback data of the last button picked."""
 
     def play(self, course: Course, step: int) -> bool:
         """Play one step to its end; False if the input ran out first."""
@@ -43,13 +45,17 @@ class Player:
             reply = self.tutor.tap(PLAYER, data)
 
     def show(self, reply: Reply, numbered: bool = True) -> None:
-        """Print what the learner would read; number the buttons that follow it."""
+        """Print what the learner would read; number the buttons that follow it. A reply that
+        only adds to a message (a second angle asked for) leaves the other buttons live."""
         if reply.toast:
             self.out.write(f"({reply.toast})\n\n")
+        added = (reply.tapped.added,) if isinstance(reply.tapped, Extend) else ()
+        kept = [c for c in self.choices if c[1] != self.picked] if not reply.messages else []
         self.choices = []
-        for message in reply.messages:
+        for message in (*added, *reply.messages):
             self.out.write(f"{plain(message.text)}\n\n")
             self.choices += [(b.label, b.data) for row in message.buttons for b in row]
+        self.choices += kept
         for number, (label, _) in enumerate(self.choices if numbered else [], start=1):
             self.out.write(f"  {number}) {label}\n")
 
@@ -66,6 +72,7 @@ class Player:
             picked = self._pick(text)
             if picked is not None:
                 self.out.write("\n")
+                self.picked = picked
                 return picked
             self.out.write(f"Type a number from 1 to {len(self.choices)}.\n")
 

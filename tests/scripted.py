@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.model import Learner
-from bot.tutor import Reply, Tutor
+from bot.tutor import Extend, Reply, Tutor
 from bot.views.message import Button
 
 COURSE = "neural-networks"
@@ -26,7 +26,9 @@ class Clock:
 
 
 def buttons(reply: Reply) -> list[Button]:
-    return [b for m in reply.messages for row in m.buttons for b in row]
+    """The buttons a reply shows: on the message it added to, then on its new messages."""
+    added = (reply.tapped.added,) if isinstance(reply.tapped, Extend) else ()
+    return [b for m in (*added, *reply.messages) for row in m.buttons for b in row]
 
 
 def tap(tutor: Tutor, learner: Learner, reply: Reply, label: str) -> Reply:
@@ -49,7 +51,7 @@ def step_4(tutor: Tutor, learner: Learner, *labels: str) -> Reply:
     return reply
 
 
-FINISH_STEP_4 = ("=b", "Next", "=a", "Next", "=a", "See the takeaway")
+FINISH_STEP_4 = ("=b", "=a", "=a")
 
 
 def open_group_session(tutor: Tutor, admin: Learner, chat_id: int = GROUP) -> int:

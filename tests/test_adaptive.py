@@ -12,7 +12,6 @@ from bot.core import memory, review
 from bot.core.model import CardInfo, CardKey, Grade, History, Phase, Rating, Target
 from bot.core.say import (
     Ask,
-    CheckMissed,
     Feedback,
     MoveOn,
     Note,
@@ -42,6 +41,7 @@ def tap(library: Library, turn: Turn, option: str, history: History | None = Non
 
 
 def kinds(turn: Turn) -> list[str]:
+    """What follows the answer, by kind (the feedback itself goes on the question)."""
     return [type(s).__name__ + (f":{s.kind}" if isinstance(s, Note) else "") for s in turn.say]
 
 
@@ -57,66 +57,106 @@ def wrong_option(turn: Turn) -> str:
 
 def test_right_first_time_moves_straight_on_rated_good(library: Library) -> None:
     turn = tap(library, start(library), "b")
-    assert kinds(turn) == ["Feedback", "MoveOn"]
+    assert turn.feedback.option.id == "b"
+    assert kinds(turn) == ["Bridge", "Ask"] and turn.position.question == 1
     assert turn.ratings == (Rating(WHICH_WAY, Grade.GOOD),)
 
 
 def test_miss_then_right_acknowledges_and_moves_on_rated_hard(library: Library) -> None:
     missed = tap(library, start(library), "c")
-    assert kinds(missed) == ["Feedback", "AnotherWay", "Note:try_again", "Ask"]
+    assert kinds(missed) == ["AnotherWay", "Note:try_again", "Ask"]
     right = tap(library, missed, "b")
-    assert kinds(right) == ["Feedback", "Note:second_try", "MoveOn"]
-    assert right.position.phase is Phase.ANSWERED
+    assert kinds(right) == ["Note:second_try", "Bridge", "Ask"]
+    assert right.position.question == 1 and right.position.phase is Phase.ASKING
     assert right.ratings == (Rating(WHICH_WAY, Grade.HARD),)
 
 
 def test_missed_twice_is_repaired_from_the_misconception_then_checked(library: Library) -> None:
     missed = tap(library, start(library), "c")
     twice = tap(library, missed, "a")  # "Along the gradient": gradient-points-downhill
-    assert kinds(twice) == ["Feedback", "Note:no_shame", "Repair", "Note:check_intro", "Ask"]
-    repair = twice.say[2]
-    assert isinstance(repair, Repair)
-    assert repair.misconception.startswith("The gradient points the way that lowers the loss")
-    assert repair.step is not None and repair.step.number == 3
-    assert repair.another_way
+    assert kinds(twice) == ["Note:no_shame", "Repair", "Note:check_intro", "Ask"]
+    repair = twice.say[1]
+    assert isinstance(repair, Repair) and not repair.unsure
+    misconception = library.course(COURSE).misconceptions
+    assert repair.misconception in misconception
+    assert repair.misconception.id == "gradient-points-downhill"
+    assert repair.built_in is not None and repair.built_in.number == 3
     check = twice.say[-1]
     assert check.target is Target.CHECK and check.can_skip
     assert twice.ratings == (Rating(WHICH_WAY, Grade.AGAIN),)
     confirmed = tap(library, twice, right_option(twice))
-    assert kinds(confirmed) == ["Feedback", "Note:got_it", "MoveOn"]
+    assert kinds(confirmed) == ["Note:got_it", "Bridge", "Ask"]
     assert confirmed.ratings == (Rating(WHICH_WAY_CHECK, Grade.GOOD),)
-    moved = engine.move_on(library, confirmed.position, confirmed.position.seq, History())
-    assert isinstance(moved, Turn) and moved.position.question == 1
+    assert confirmed.position.question == 1
 
 
-def test_without_a_misconception_the_repair_goes_back_one_step(library: Library) -> None:
-    missed = tap(library, start(library), "d")  # I'm not sure: no misconception
+def test_i_am_not_sure_twice_is_repaired_from_the_questions_usual_trap(library: Library) -> None:
+    missed = tap(library, start(library), "d")
     twice = tap(library, missed, "d")
-    repair = twice.say[2]
-    assert isinstance(repair, Repair) and repair.misconception is None
-    assert repair.step is not None and repair.step.number == 3
+    repair = twice.say[1]
+    assert isinstance(repair, Repair) and repair.unsure
+    unsure = library.course(COURSE).step(STEP).questions[0].option("d")
+    assert repair.misconception is not None and repair.misconception.id == unsure.misconception
 
 
-def test_a_missed_check_can_be_tried_again_or_skipped_never_stuck(library: Library) -> None:
+def test_every_second_miss_in_every_question_gets_a_repair_it_has_not_read(
+    library: Library,
+) -> None:
+    """Whatever the two misses, the repair names a misconception and its text is new: neither
+    the question's other angle nor any option's feedback."""
+    for course in library.courses:
+        for step in course.steps:
+            for index, question in enumerate(step.questions):
+                wrong = [o.id for o in question.options if not o.verdict.is_right]
+                for first in wrong:
+                    for second in wrong:
+                        turn = engine.open_step(course, step.number, None)
+                        p = replace(turn.position, question=index)
+                        turn = replace(turn, position=p)
+                        for choice in (first, second):
+                            p = turn.position
+                            turn = engine.answer(
+                                library, p, p.seq, course.id, step.number, index, choice, NOW
+                            )
+                        repair = next(s for s in turn.say if isinstance(s, Repair))
+                        assert repair.misconception is not None, (course.id, step.number, index)
+                        read = [question.another_way] + [o.feedback for o in question.options]
+                        assert repair.misconception.repair not in read
+
+
+def test_a_missed_check_is_asked_again_in_a_new_order_then_marked(library: Library) -> None:
     twice = tap(library, tap(library, start(library), "c"), "c")
     missed_check = tap(library, twice, wrong_option(twice))
-    assert kinds(missed_check) == ["Feedback", "CheckMissed"]
-    assert missed_check.position.phase is Phase.CHECK_MISSED
-    again = engine.retry_check(library, missed_check.position, missed_check.position.seq)
-    assert isinstance(again, Turn) and kinds(again) == ["Ask"]
-    assert again.say[0].order != twice.say[-1].order  # a new order for the second try
-    missed_again = tap(library, again, wrong_option(again))
-    assert kinds(missed_again) == ["Feedback", "Note:marked", "MoveOn"]
+    assert kinds(missed_check) == ["Note:check_again", "Ask"]
+    again = missed_check.say[-1]
+    assert again.target is Target.CHECK and again.can_skip
+    assert again.order != twice.say[-1].order  # a new order for the second try
+    assert missed_check.ratings == ()
+    missed_again = tap(library, missed_check, wrong_option(missed_check))
+    assert kinds(missed_again) == ["Note:marked", "Bridge", "Ask"]
     assert missed_again.ratings == (Rating(WHICH_WAY_CHECK, Grade.AGAIN),)
-    skipped = engine.skip_check(library, missed_check.position, missed_check.position.seq)
-    assert isinstance(skipped, Turn) and kinds(skipped) == ["Note:skipped", "MoveOn"]
+    p = missed_check.position
+    skipped = engine.skip_check(library, p, p.seq)
+    assert isinstance(skipped, Turn) and kinds(skipped) == ["Note:skipped", "Bridge", "Ask"]
     assert skipped.ratings == (Rating(WHICH_WAY_CHECK, Grade.AGAIN),)
+
+
+def test_a_check_missed_before_answers_went_straight_on_can_still_be_retried(
+    library: Library,
+) -> None:
+    """A position saved in the old "missed check" phase still has live buttons."""
+    twice = tap(library, tap(library, start(library), "c"), "c")
+    p = replace(twice.position, phase=Phase.CHECK_MISSED, seq=twice.position.seq + 1)
+    again = engine.retry_check(library, p, p.seq)
+    assert isinstance(again, Turn) and kinds(again) == ["Ask"]
+    skipped = engine.skip_check(library, p, p.seq)
+    assert isinstance(skipped, Turn) and skipped.position.question == 1
 
 
 def test_a_check_can_be_skipped_straight_away(library: Library) -> None:
     twice = tap(library, tap(library, start(library), "d"), "d")
     skipped = engine.skip_check(library, twice.position, twice.position.seq)
-    assert isinstance(skipped, Turn) and skipped.position.phase is Phase.ANSWERED
+    assert isinstance(skipped, Turn) and skipped.position.question == 1
 
 
 def test_skip_is_refused_on_an_ordinary_question(library: Library) -> None:
@@ -131,7 +171,7 @@ def test_a_right_answer_on_a_concept_missed_before_is_confirmed_by_the_check(
     history = History(answers=(missed.answer,))
     again = engine.open_step(library.course(COURSE), STEP, None)
     right = tap(library, again, "b", history)
-    assert kinds(right) == ["Feedback", "Note:confirm", "Ask"]
+    assert kinds(right) == ["Note:confirm", "Ask"]
     assert right.say[-1].target is Target.CHECK
     assert right.ratings == (Rating(WHICH_WAY, Grade.GOOD),)
 
@@ -140,10 +180,8 @@ def test_a_strong_learner_is_never_slowed_down(library: Library) -> None:
     turn = start(library)
     for _question in range(3):
         turn = tap(library, turn, right_option(turn))
-        assert [type(s) for s in turn.say] == [Feedback, MoveOn]
-        moved = engine.move_on(library, turn.position, turn.position.seq, History())
-        assert isinstance(moved, Turn)
-        turn = moved
+        assert isinstance(turn.feedback, Feedback)
+        assert not any(isinstance(s, MoveOn) for s in turn.say)  # no "Next" to tap
     assert turn.position.phase is Phase.FINISHED
 
 
@@ -167,7 +205,7 @@ def due(*keys: CardKey) -> tuple[CardInfo, ...]:
 
 
 def test_a_review_pauses_the_lesson_and_gives_it_back_at_the_end(library: Library) -> None:
-    lesson = tap(library, start(library), "b")
+    lesson = tap(library, start(library), "c")
     started = review.start(library, lesson.position, due(WHICH_WAY), None)
     assert isinstance(started, Turn)
     assert started.pause_lesson == lesson.position
@@ -181,7 +219,7 @@ def test_a_review_pauses_the_lesson_and_gives_it_back_at_the_end(library: Librar
     assert isinstance(done, Turn)
     assert isinstance(done.say[0], ReviewsDone) and done.say[0].lesson_waiting
     assert done.position == replace(lesson.position, seq=p.seq + 1)
-    assert [type(s) for s in done.say[1:]] == [Feedback, MoveOn]
+    assert [type(s) for s in done.say[1:]] == [Ask]  # the question's second try, as it was
 
 
 def test_a_review_shows_the_check_question_for_a_check_card(library: Library) -> None:
@@ -190,7 +228,9 @@ def test_a_review_shows_the_check_question_for_a_check_card(library: Library) ->
     card = started.say[-1]
     assert card.target is Target.CHECK and not card.can_skip
     missed = tap(library, started, wrong_option(started))
-    assert isinstance(missed.say[-1], CheckMissed)
+    assert kinds(missed) == ["Note:check_again", "Ask"] and not missed.say[-1].can_skip
+    again = tap(library, missed, wrong_option(missed))
+    assert kinds(again) == ["Note:see_again", "MoveOn"]
 
 
 def test_nothing_due_says_when_the_next_one_is(library: Library) -> None:
@@ -212,10 +252,10 @@ def test_a_stale_tap_in_a_review_changes_nothing(library: Library) -> None:
 def test_the_end_of_a_step_nudges_when_reviews_are_due(library: Library) -> None:
     turn = start(library)
     for _question in range(3):
-        turn = tap(library, turn, right_option(turn))
-        moved = engine.move_on(library, turn.position, turn.position.seq, History(), NOW, 3)
-        assert isinstance(moved, Turn)
-        turn = moved
+        p = turn.position
+        turn = engine.answer(
+            library, p, p.seq, COURSE, STEP, p.question, right_option(turn), NOW, None, 3
+        )
     assert turn.say[-1] == ReviewNudge(3)
 
 

@@ -50,7 +50,7 @@ def tutor(library: Library, fresh_store, clock: Clock) -> Tutor:
     clock.now = NOW
     step_4(tutor, UNA, *FINISH_STEP_4)
     tutor.command(UNA, "stop")
-    step_4(tutor, BO, "=b", "Next", "=b")
+    step_4(tutor, BO, "=b", "=b")
     for tap in ("p:z:7", "p:g:1-a-day", "p:t:3"):
         tutor.tap(BO, tap)
     for learner, first in zip(MISSED, "aaac", strict=True):

@@ -63,7 +63,7 @@ def test_every_option_gives_its_seed_label_and_feedback(
     option = library.course(COURSE).step(SEED_STEP).questions[q].options[o]
     result = answer_current(library, turn, option.id)
     assert isinstance(result, Turn)
-    feedback = result.say[0]
+    feedback = result.feedback
     assert isinstance(feedback, Feedback)
     expected = seed.questions[q].options[o]
     assert feedback.option.text == expected.text
@@ -77,9 +77,10 @@ def test_a_miss_shows_another_way_then_the_same_question_shuffled(
 ) -> None:
     result = answer_current(library, start(library), "a")  # "Along the gradient": Not quite
     assert isinstance(result, Turn)
-    assert [type(s) for s in result.say] == [Feedback, AnotherWay, Note, Ask]
-    assert result.say[1].question.another_way == seed.another_way
-    again = result.say[3]
+    assert result.feedback is not None and result.feedback.option.id == "a"
+    assert [type(s) for s in result.say] == [AnotherWay, Note, Ask]
+    assert result.say[0].question.another_way == seed.another_way
+    again = result.say[2]
     assert again.question.id == "which-way" and again.target is Target.QUESTION
     assert again.order != ("a", "b", "c", "d") and again.order[-1] == "d"
     assert result.position.attempt == 2 and result.position.phase is Phase.ASKING
@@ -89,42 +90,49 @@ def test_a_miss_shows_another_way_then_the_same_question_shuffled(
 def test_not_sure_also_shows_another_way_and_a_second_try(library: Library) -> None:
     result = answer_current(library, start(library), "d")
     assert isinstance(result, Turn)
-    assert result.say[0].option.verdict is Verdict.NO_WORRIES
-    assert isinstance(result.say[1], AnotherWay)
+    assert result.feedback.option.verdict is Verdict.NO_WORRIES
+    assert isinstance(result.say[0], AnotherWay)
     assert isinstance(result.say[-1], Ask) and result.position.attempt == 2
 
 
-def test_a_right_answer_offers_another_way_as_a_button(library: Library) -> None:
+def test_a_right_answer_offers_another_way_on_its_feedback(library: Library) -> None:
     result = answer_current(library, start(library), "b")
     assert isinstance(result, Turn)
-    assert [type(s) for s in result.say] == [Feedback, MoveOn]
-    assert result.say[1].offer_another_way is True
-    shown = engine.show_another_way(library, result.position, result.position.seq)
-    assert isinstance(shown, Turn)
-    assert [type(s) for s in shown.say] == [AnotherWay, MoveOn]
-    assert shown.say[1].offer_another_way is False
+    assert result.feedback.angle_of == (COURSE, SEED_STEP, 0)
+    angle = engine.angle(library, *result.feedback.angle_of)
+    assert isinstance(angle, AnotherWay) and angle.question.id == "which-way"
+    missed = answer_current(library, start(library), "a")
+    assert missed.feedback.angle_of is None  # a miss shows it anyway
 
 
-def test_the_bridge_comes_before_the_next_question(library: Library, seed: Seed) -> None:
-    answered = answer_current(library, start(library), "b")
-    moved = engine.move_on(library, answered.position, answered.position.seq, History())
+@pytest.mark.parametrize("where", [("nope", 4, 0), (COURSE, 9, 0), (COURSE, 4, 3), (COURSE, 4, -1)])
+def test_an_angle_for_nothing_that_exists_is_none(library: Library, where: tuple) -> None:
+    assert engine.angle(library, *where) is None
+
+
+def test_a_right_answer_goes_straight_on_bridge_then_next_question(
+    library: Library, seed: Seed
+) -> None:
+    moved = answer_current(library, start(library), "b")
     assert isinstance(moved, Turn)
     assert [type(s) for s in moved.say] == [Bridge, Ask]
     assert moved.say[0].text == seed.bridges[0]
-    assert moved.position.question == 1
+    assert moved.position.question == 1 and moved.position.phase is Phase.ASKING
 
 
 def settle(
     library: Library, turn: Turn, choices: list[str], history: History
 ) -> tuple[Turn, History]:
-    """Answer the question on screen with `choices` in turn, skipping a check if one comes."""
+    """Answer the question on screen with `choices` in turn, skipping a check if one comes;
+    the turn returned has moved on past the question."""
+    asked = turn.position.question
     for choice in choices:
         turn = answer_current(library, turn, choice, history)
         assert isinstance(turn, Turn), turn
         history = replace(history, answers=(*history.answers, turn.answer))
-        if turn.position.phase is Phase.ANSWERED:
+        if turn.position.question != asked or turn.position.phase is Phase.FINISHED:
             return turn, history
-    skipped = engine.skip_check(library, turn.position, turn.position.seq)
+    skipped = engine.skip_check(library, turn.position, turn.position.seq, history, NOW)
     assert isinstance(skipped, Turn), skipped
     return skipped, history
 
@@ -135,15 +143,13 @@ def play_step(library: Library, choices: list[str], step: int = SEED_STEP) -> li
     history = History()
     for choice in choices:
         settled, history = settle(library, turns[-1], [choice, choice], history)
-        moved = engine.move_on(library, settled.position, settled.position.seq, history)
-        assert isinstance(moved, Turn), moved
-        turns += [settled, moved]
+        turns.append(settled)
     return turns
 
 
 def test_the_step_ends_with_the_takeaway_and_the_pattern(library: Library, seed: Seed) -> None:
     last = play_step(library, ["b", "a", "a"])[-1]
-    takeaway, pattern, hand_off = last.say
+    *_, takeaway, pattern, hand_off = last.say
     assert isinstance(takeaway, Takeaway) and takeaway.step.takeaway == seed.takeaway
     assert isinstance(pattern, Pattern) and pattern.step.pattern == seed.pattern
     assert last.position.phase is Phase.FINISHED
@@ -156,8 +162,7 @@ def test_the_course_summary_says_what_connected_first_time(library: Library) -> 
     history = History()
     for choices in (["b"], ["b", "a"], ["c", "c"]):
         turn, history = settle(library, turn, choices, history)
-        turn = engine.move_on(library, turn.position, turn.position.seq, history, NOW)
-    summary = turn.say[2]
+    summary = turn.say[-1]
     assert isinstance(summary, CourseSummary)
     step4 = [r for r in summary.rows if r.step == SEED_STEP]
     assert [r.first_verdict for r in step4] == [Verdict.EXACTLY, Verdict.NOT_QUITE, Verdict.CLOSE]
@@ -188,8 +193,8 @@ def test_a_tap_on_an_older_question_changes_nothing(library: Library) -> None:
     now_at = turns[-1].position
     old = engine.answer(library, now_at, turns[0].position.seq, COURSE, SEED_STEP, 0, "b", NOW)
     assert old is Refusal.OUTDATED
-    old_next = engine.move_on(library, now_at, turns[1].position.seq, History())
-    assert old_next is Refusal.OUTDATED
+    old_skip = engine.skip_check(library, now_at, turns[0].position.seq)
+    assert old_skip is Refusal.OUTDATED
 
 
 @pytest.mark.parametrize(
@@ -222,11 +227,17 @@ def test_resume_shows_the_open_question_with_live_buttons(library: Library) -> N
 
 
 def test_resume_after_feedback_shows_it_again_with_the_way_on(library: Library) -> None:
-    answered = answer_current(library, start(library), "b")
-    again = engine.resume(library.course(COURSE), answered.position, History())
+    """A position resting after its feedback: saved before answers went straight on."""
+    asked = start(library).position
+    answered = replace(asked, phase=Phase.ANSWERED, chosen="b", seq=asked.seq + 1)
+    again = engine.resume(library.course(COURSE), answered, History())
     assert [type(s) for s in again.say] == [Feedback, MoveOn]
     assert again.say[0].option.id == "b"
-    assert again.say[1].seq == answered.position.seq and again.say[1].offer_another_way
+    assert again.say[1].seq == answered.seq and again.say[1].offer_another_way
+    moved = engine.move_on(library, answered, answered.seq, History())
+    assert [type(s) for s in moved.say] == [Bridge, Ask]
+    shown = engine.show_another_way(library, answered, answered.seq)
+    assert [type(s) for s in shown.say] == [AnotherWay, MoveOn]
 
 
 def test_resume_on_a_second_try_shows_the_same_shuffled_question(library: Library) -> None:
@@ -236,7 +247,7 @@ def test_resume_on_a_second_try_shows_the_same_shuffled_question(library: Librar
 
 
 def test_reopening_a_step_in_progress_resumes_it(library: Library) -> None:
-    answered = answer_current(library, start(library), "b")
+    answered = answer_current(library, start(library), "a")
     reopened = engine.open_step(library.course(COURSE), SEED_STEP, answered.position)
     assert isinstance(reopened, Turn)
     assert reopened.position == answered.position

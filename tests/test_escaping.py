@@ -9,7 +9,7 @@ not escaped at all fails the parser or turns `<b>` into bold; escaped twice show
 
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,13 +20,14 @@ from telegram import Message as TelegramMessage
 from bot.content import Course, Library, Step, Verdict
 from bot.content.checks import _everything_said
 from bot.content.schema import CourseInfo
-from bot.core.model import AnswerRecord, History
+from bot.core.model import AnswerRecord, History, Phase, Position, Target
 from bot.core.progress import course_map, course_summary, learner_map, step_menu
-from bot.core.say import NextStepOffer
+from bot.core.prompt import ask
+from bot.core.say import Feedback, NextStepOffer
 from bot.views import lesson as render
 from bot.views import menus
 from bot.views import pace as pace_views
-from bot.views.message import Message
+from bot.views.message import Message, extended
 from tests.conftest import NOW
 from tests.fake_telegram import HtmlParser
 
@@ -76,8 +77,8 @@ def _step(n: int) -> dict:
                 "options": [
                     _option(n, "first", "a", Verdict.EXACTLY),
                     _option(n, "first", "b", Verdict.NOT_QUITE, misconception="wrong-idea"),
-                    _option(n, "first", "c", Verdict.CLOSE),
-                    _option(n, "first", "d", Verdict.NO_WORRIES),
+                    _option(n, "first", "c", Verdict.CLOSE, misconception="wrong-idea"),
+                    _option(n, "first", "d", Verdict.NO_WORRIES, misconception="wrong-idea"),
                 ],
                 "another_way": tricky(f"step {n} first another_way"),
                 "bridge": tricky(f"step {n} first bridge"),
@@ -104,8 +105,10 @@ def _step(n: int) -> dict:
                         "text": SHORT_OPTIONS["b"],
                         "verdict": "Close",
                         "feedback": tricky(f"step {n} second option b feedback"),
+                        "misconception": "wrong-idea",
                     },
                 ],
+                "another_way": tricky(f"step {n} second another_way"),
             },
         ],
         "takeaway": tricky(f"step {n} takeaway"),
@@ -126,6 +129,7 @@ def build_library() -> Library:
                     "id": "wrong-idea",
                     "summary": tricky("misconception summary"),
                     "repaired_by_step": 1,
+                    "repair": tricky("misconception repair"),
                 }
             ],
             "concepts": {"idea-one": tricky("concept title")},
@@ -161,8 +165,7 @@ def every_message() -> list[tuple[str, Message]]:
     """Every message the course can produce, each with where it came from."""
     out: list[tuple[str, Message]] = []
     for step in COURSE.steps:
-        for field, item in _everything_said(COURSE, step):
-            out += [(f"step {step.number} {field}", m) for m in render.lesson([item])]
+        out += [(f"step {step.number} {f}", m) for f, m in _everything_said(COURSE, step)]
         out.append((f"next step {step.number}", render.say(NextStepOffer(COURSE, step))))
     done = history()
     summary = course_summary(COURSE, done, NOW)
@@ -207,45 +210,39 @@ def test_each_step_message_holds_its_own_fields(step_number: int) -> None:
     step = COURSE.step(step_number)
     assert step is not None
     said = {}
-    for field, item in _everything_said(COURSE, step):
-        said.setdefault(field, []).extend(
-            read(field, m.text) for m in render.lesson([item]) if m.text != "What next?"
-        )
+    for field, message in _everything_said(COURSE, step):
+        if message.text != "What next?":
+            said.setdefault(field, []).append(read(field, message.text))
     first, second = step.questions
     assert first.check is not None
     expected = {
-        "intro": [COURSE.header(step), step.title, step.intro],
+        "intro": [COURSE.header(step), step.title, step.intro, first.prompt],
         "questions[0]": [first.prompt, *(o.text for o in first.options)],
         "questions[1]": [second.prompt],
-        "questions[0].another_way": [first.another_way],
-        "questions[0].bridge": [first.bridge],
+        "questions[0].another_way": [first.another_way, first.prompt],
+        "questions[1].another_way": [second.another_way, second.prompt],
+        "questions[0].bridge": [first.bridge, second.prompt],
         "questions[0].check": [first.check.prompt, *(o.text for o in first.check.options)],
-        "takeaway": [step.takeaway],
-        "pattern": [step.pattern],
     }
     for i, option in enumerate(first.options):
-        expected[f"questions[0].options[{i}].feedback"] = [option.feedback]
+        expected[f"questions[0].options[{i}].feedback"] = [option.text, option.feedback]
     for i, option in enumerate(second.options):
-        expected[f"questions[1].options[{i}].feedback"] = [option.feedback]
+        expected[f"questions[1].options[{i}].feedback"] = [option.text, option.feedback]
     for i, option in enumerate(first.check.options):
-        expected[f"questions[0].check.options[{i}].feedback"] = [option.feedback]
+        expected[f"questions[0].check.options[{i}].feedback"] = [option.text, option.feedback]
+    # The repair after a second miss: the misconception, its own repair, then the check; and
+    # from step 2 on, the earlier step the idea is built in.
+    repair = [COURSE.misconceptions[0].summary, COURSE.misconceptions[0].repair]
+    repair += [first.check.prompt] + ([COURSE.step(1).title] if step_number > 1 else [])
+    for i, _option in enumerate(first.options[1:], start=1):
+        expected[f"questions[0].options[{i}].misconception"] = repair
+    ending = said.pop("takeaway", []) + said.pop("pattern", [])  # one message, named for either
+    said["ending"], expected["ending"] = ending, [step.takeaway, step.pattern]
     for field, texts in expected.items():
         assert said.get(field), f"{field}: no message"
         for text in texts:
             assert text is not None
             assert all(text in message for message in said[field]), (field, text, said[field])
-    # The repairs, one per option of the first question: the misconception the option reveals
-    # (not every option has one), the step it rests on, that step's takeaway and other angle.
-    repaired_by = COURSE.step(1)
-    assert repaired_by is not None and repaired_by.questions[0].another_way is not None
-    repairs = "\n".join(said["questions[0].options"])
-    for text in (
-        COURSE.misconceptions[0].summary,
-        repaired_by.title,
-        repaired_by.takeaway,
-        repaired_by.questions[0].another_way,
-    ):
-        assert text in repairs, (text, repairs)
 
 
 def test_button_labels_are_plain_text_never_escaped() -> None:
@@ -264,19 +261,23 @@ def test_an_answered_question_keeps_its_text_through_telegram_and_back() -> None
     "You said: …". That round trip must neither lose nor double the escaping."""
     step = COURSE.step(1)
     assert step is not None
-    for field, item in _everything_said(COURSE, step):
-        if not re.fullmatch(r"questions\[\d+\](\.check)?", field):
-            continue  # only the questions and their checks: the prompts a learner answers
-        question = render.lesson([item])[0]
-        text, entities = HtmlParser(question.text).parse()
-        received = TelegramMessage(
-            message_id=1,
-            date=datetime.now(UTC) - timedelta(seconds=1),
-            chat=Chat(1, Chat.PRIVATE),
-            text=text,
-            entities=tuple(MessageEntity(**e) for e in entities),
-        )
-        for option in item.question.options:
-            edited = render.answered(received.text_html, option.text)
-            shown = read(f"{field} answered", edited.text)
-            assert shown == f"{text}\n\nYou said: {option.text}"
+    for index, question_ in enumerate(step.questions):
+        at = Position(COURSE.id, step.number, index, Phase.ASKING, 7)
+        targets = [Target.QUESTION] + ([Target.CHECK] if question_.check else [])
+        for target in targets:
+            item = ask(COURSE, step, replace(at, target=target))
+            question = render.question(item)
+            text, entities = HtmlParser(question.text).parse()
+            received = TelegramMessage(
+                message_id=1,
+                date=datetime.now(UTC) - timedelta(seconds=1),
+                chat=Chat(1, Chat.PRIVATE),
+                text=text,
+                entities=tuple(MessageEntity(**e) for e in entities),
+            )
+            for option in item.question.options:
+                added = render.answered(option.text, Feedback(item.question, option))
+                edited = extended(received.text_html, added)
+                shown = read(f"question {index} {target} answered", edited.text)
+                assert shown.startswith(f"{text}\n\nYou said: {option.text}\n\n")
+                assert shown.endswith(option.feedback)

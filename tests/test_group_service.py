@@ -301,16 +301,6 @@ def test_an_answer_alerts_the_member_with_their_own_verdict(
         assert toast.endswith(LINK_POINTER) and reply.private == ()
 
 
-def test_no_other_way_when_the_question_has_none(groups, library) -> None:
-    seq = seq_of(start(groups))
-    pick(groups, ZELDA, seq, "b")
-    pick(groups, QUILL, seq, "b")  # two joined: Zelda's answer alone does not reveal
-    seq = seq_of(groups.reveal(G, True))
-    assert question_of(library, 1).another_way is None
-    [feedback] = private_to(pick(groups, ZELDA, seq, "b"), ZELDA)  # wrong, with no other way
-    assert "Not quite" in feedback and "Another way to see it" not in feedback
-
-
 def test_a_member_can_change_their_answer_until_the_reveal(tutor, groups, library) -> None:
     seq = seq_of(start(groups))
     assert pick(groups, QUILL, seq, "a").toast.startswith("❌ Not quite")
@@ -599,7 +589,7 @@ def test_members_who_missed_and_started_the_bot_get_a_repair(tutor, groups, cloc
         # goes back to the step the idea rests on: the misconception's, else the one before.
         chosen = dict((m.user_id, option) for m, option in picks)[XANTHE.user_id]
         where = Position(COURSE, 4, index, Phase.ANSWERED, 0, chosen=chosen)
-        back = find_repair(course, step, where).step
+        back = find_repair(course, step, where).built_in
         expected = callbacks.encode(callbacks.OpenStep(COURSE, back.number if back else 3))
         assert repairs(reply) == [(XANTHE.user_id, [expected])]
         assert QUILL.user_id not in {uid for uid, _ in reply.private}

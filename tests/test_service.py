@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.core.model import Learner, Refusal
-from bot.tutor import COMMANDS, DropButtons, Reply, ShowChoice, Tutor
+from bot.tutor import COMMANDS, DropButtons, Extend, Reply, Tutor
 from bot.views import callbacks
 from bot.views.lesson import REFUSAL_NOTICE
 from bot.views.message import plain
@@ -148,9 +148,10 @@ def test_every_command_in_the_menu_is_in_the_table() -> None:
 def test_continue_start_and_progress_mid_question_know_where_ada_is(tutor) -> None:
     asked = step_4(tutor)
     shown = tutor.command(ADA, "continue")
-    assert texts(shown) == texts(asked)[-1:] and buttons(shown) == buttons(asked)
+    assert texts(asked)[-1].endswith(texts(shown)[0]) and buttons(shown) == buttons(asked)
     assert said(tutor.command(ADA, "start"), "Welcome back! You were on")
-    assert said(tap_label(tutor, shown, "=b"), "✅ Exactly")
+    answered = tap_label(tutor, shown, "=b")
+    assert "✅ Exactly" in plain(answered.tapped.added.text) and said(answered, "Question 2 of 3")
     assert said(tutor.command(ADA, "progress"), "🗺 Your map")
 
 
@@ -192,34 +193,42 @@ def test_a_menu_tap_shows_what_it_names(tutor, data, says, button) -> None:
 
 MISSED_CHECK = ("not sure",) * 3  # unsure twice, then the quick check missed too
 LESSON_TAPS = [
-    pytest.param(["=b"], "✅ Exactly", ShowChoice, id="right-answer"),
-    pytest.param(["=a"], "Have another go: same question, options in a new order.", ShowChoice,
-                 id="wrong-answer"),
-    pytest.param(["not sure"], "🤝 No worries", ShowChoice, id="unsure"),
-    pytest.param(["=b", "Another way"], "Another way to see it", DropButtons, id="another-way"),
-    pytest.param(["=b", "Next question"], "Question 2 of 3", DropButtons, id="next-question"),
-    pytest.param(["not sure"] * 2, "🔎 Quick check", ShowChoice, id="unsure-twice-gets-a-check"),
-    pytest.param([*MISSED_CHECK, "Try the check again"], "🔎 Quick check", DropButtons,
-                 id="try-the-check-again"),
-    pytest.param([*MISSED_CHECK, "Skip for now"], "Skipped for now", DropButtons,
+    pytest.param(["=b"], "✅ Exactly", "Question 2 of 3", Extend, id="right-answer"),
+    pytest.param(["=a"], "❌ Not quite", "Have another go: same question, options in a new order.",
+                 Extend, id="wrong-answer"),
+    pytest.param(["not sure"], "🤝 No worries", "Another way to see it", Extend, id="unsure"),
+    pytest.param(["=b", "Another way"], "Another way to see it", None, Extend, id="another-way"),
+    pytest.param(["not sure"] * 2, "🤝 No worries", "🔎 Quick check", Extend,
+                 id="unsure-twice-gets-a-check"),
+    pytest.param(MISSED_CHECK, "🟡 Close|❌ Not quite|🤝 No worries", "🔎 Quick check", Extend,
+                 id="a-missed-check-is-asked-again"),
+    pytest.param([*MISSED_CHECK, "Skip for now"], None, "Skipped for now", DropButtons,
                  id="skip-the-check"),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("labels", "says", "tapped"), LESSON_TAPS)
-def test_a_lesson_tap_shows_what_comes_next(tutor, labels, says, tapped) -> None:
+@pytest.mark.parametrize(("labels", "on_it", "then", "tapped"), LESSON_TAPS)
+def test_a_lesson_tap_shows_what_comes_next(tutor, labels, on_it, then, tapped) -> None:
+    """What a tap adds to the message tapped (an answer's verdict and feedback, in place), and
+    the one message, if any, with what comes next."""
     reply = step_4(tutor, *labels)
     assert reply.outcome == "ok" and reply.toast is None and reply.completed is None
-    assert said(reply, says), texts(reply)
     assert isinstance(reply.tapped, tapped)
+    if on_it is not None:
+        added = plain(reply.tapped.added.text)
+        assert any(mark in added for mark in on_it.split("|")), added
+    if then is None:
+        assert reply.messages == ()
+    else:
+        assert len(reply.messages) == 1 and then in texts(reply)[0], texts(reply)
 
 
 def test_the_last_question_leads_to_the_takeaway_and_completes_step_4(tutor) -> None:
-    reply = step_4(tutor, right(tutor, 0), "Next", right(tutor, 1), "Next", right(tutor, 2))
-    assert [b.label for b in buttons(reply)] == ["See the takeaway ➜"]
-    reply = tap_label(tutor, reply, "See the takeaway")
-    assert texts(reply)[0].startswith("The takeaway") and texts(reply)[1].startswith("The pattern")
-    assert reply.completed == 4 and isinstance(reply.tapped, DropButtons)
+    reply = step_4(tutor, right(tutor, 0), right(tutor, 1), right(tutor, 2))
+    assert isinstance(reply.tapped, Extend) and "✅ Exactly" in plain(reply.tapped.added.text)
+    (ending,) = texts(reply)
+    assert ending.startswith("The takeaway") and "\n\nThe pattern\n" in ending
+    assert reply.completed == 4
     assert 4 in tutor.store.records.history(ADA, "neural-networks").finished_steps
 
 
@@ -333,13 +342,21 @@ def test_a_learner_who_unblocks_the_bot_gets_the_reminder_again(tutor, clock) ->
 
 # --- Stale, double and forged taps ------------------------------------------------------------
 
-OPEN, RIGHT, NEXT = "s:neural-networks:4", "a:1:neural-networks:4:0:b", "n:2"
+OPEN, RIGHT, RIGHT_2 = (
+    "s:neural-networks:4",
+    "a:1:neural-networks:4:0:b",
+    "a:2:neural-networks:4:1:a",
+)
+UNSURE, UNSURE_AGAIN = "a:1:neural-networks:4:0:d", "a:2:neural-networks:4:0:d"
 STALE = [
     pytest.param((OPEN, RIGHT), RIGHT, COUNTED, None, id="second-tap-on-the-same-answer"),
-    pytest.param((OPEN, RIGHT, NEXT), NEXT, COUNTED, None, id="second-tap-on-next"),
-    pytest.param((OPEN, RIGHT, NEXT), RIGHT, OUTDATED, "Question 2 of 3", id="older-question"),
-    pytest.param((OPEN, RIGHT, "w:2", "n:3"), "w:2", OUTDATED, "Question 2 of 3",
-                 id="older-feedback"),
+    pytest.param((OPEN, RIGHT), "a:1:neural-networks:4:0:a", COUNTED, None,
+                 id="second-tap-on-another-option"),
+    pytest.param((OPEN, RIGHT, RIGHT_2), RIGHT, OUTDATED, "Question 3 of 3", id="older-question"),
+    pytest.param((OPEN, UNSURE, UNSURE_AGAIN, "k:3"), "k:3", COUNTED, None,
+                 id="second-tap-on-skip"),
+    pytest.param((OPEN, UNSURE, UNSURE_AGAIN, "k:3"), UNSURE_AGAIN, OUTDATED, "Question 2 of 3",
+                 id="an-answer-before-a-skip"),
     pytest.param((OPEN, "s:neural-networks:3"), RIGHT, OUTDATED, "Question 1 of 3",
                  id="question-left-unanswered-for-another-step"),
 ]  # fmt: skip
@@ -358,11 +375,12 @@ def test_a_stale_or_double_tap_changes_nothing(tutor, before, data, toast, shown
 
 
 FORGED = [
-    "garbage", "", None, "x" * 65, "c:no-such-course", "s:no-such-course:1",
-    "s:neural-networks:99", "a:1:neural-networks:4:9:b", "a:1:neural-networks:4:0:zz",
-    "a:1:no-such-course:4:0:b", "a:1:neural-networks:3:0:b", "a:99:neural-networks:4:0:b",
-    "n:999", "n:²", "n:٣", "n:-1", "w:99", "t:99", "k:99", "p:d:99991231", "p:d:²", "p:d:20200101",
-    "p:z:99", "p:z:²", "p:z:٣", "p:t:9", "p:g:daily", "p:k:nope", "p:x:1",
+    "garbage", "", None, "x" * 65, "c:no-such-course", "s:no-such-course:1", "s:neural-networks:99",
+    "a:1:neural-networks:4:9:b", "a:1:neural-networks:4:0:zz", "a:1:no-such-course:4:0:b",
+    "a:1:neural-networks:3:0:b", "a:99:neural-networks:4:0:b", "n:999", "n:²", "n:٣", "n:-1",
+    "w:99", "t:99", "k:99", "w:no-such-course:4:0", "w:neural-networks:4:9",
+    "w:neural-networks:9:0", "w:neural-networks:4:-1", "o:nope", "o:", "p:d:99991231", "p:d:²",
+    "p:d:20200101", "p:z:99", "p:z:²", "p:z:٣", "p:t:9", "p:g:daily", "p:k:nope", "p:x:1",
 ]  # fmt: skip
 
 
@@ -383,10 +401,12 @@ def test_a_later_tap_on_a_counted_answer_shows_its_feedback_again(tutor, clock) 
     clock.now += timedelta(minutes=1)  # not a double tap: maybe the feedback never arrived
     reply = tutor.tap(ADA, RIGHT)
     assert (reply.outcome, reply.toast) == ("refused", COUNTED)
-    assert said(reply, "✅ Exactly")
+    assert said(reply, "Question 2 of 3")  # where Ada is now, with live buttons
     assert [b.label for m in reply.messages for row in m.buttons for b in row] == [
-        "Another way to see it",
-        "Next question ➜",
+        "A",
+        "B",
+        "C",
+        "D · I'm not sure",
     ]
     assert tutor.store.db["answers"].count == 1
 

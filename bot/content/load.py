@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from bot.content import teaching
 from bot.content.schema import ContentError, Course, CourseInfo, Library, Problem, Step
 from bot.content.yaml_file import field_name, nearest_line, read
 
@@ -70,6 +71,10 @@ def _load_course(folder: Path, problems: list[Problem]) -> Course | None:
         problems.append(Problem(folder, None, "number", message))
         return None
     problems.extend(_reference_problems(info_path, info, loaded))
+    checked = [(path, step) for path, step in loaded if step is not None]
+    for found in teaching.findings(info_path, info, checked):
+        line = field_line(found.path, found.field)
+        problems.append(Problem(found.path, line, found.field, found.message))
     return Course(
         info.id,
         info.title,

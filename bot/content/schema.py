@@ -141,7 +141,11 @@ class Step(_Model):
 class Misconception(_Model):
     id: Slug
     summary: Text
+    """The wrong idea, as a learner holding it would say it."""
     repaired_by_step: int = Field(ge=1)
+    repair: Text
+    """What a learner reads after a second miss: the idea again from a new angle, one they have
+    not read in the question (its feedback and its other angle come before)."""
 
 
 class CourseInfo(_Model):

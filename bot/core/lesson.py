@@ -4,16 +4,18 @@ Pure functions over plain data (`model`, `say`). No Telegram, no SQLite, and the
 passed in, so every path through a lesson is a plain, fast test. The service (`bot.tutor`)
 reads the learner's state, calls one function here, saves the `Turn` it returns, then shows it.
 
-The adaptive flow for one question: a miss gets its feedback, the other angle and a second
-try with the options shuffled; a second miss gets a repair (the misconception the chosen
-option reveals, or the earlier step the idea rests on) and the question's check question. A
-check can be tried twice or skipped for now, so the learner is never stuck.
+The adaptive flow for one question: the verdict and feedback go on the question itself; a miss
+gets the other angle and a second try with the options in a new order; a second miss gets a
+repair (the misconception the chosen option reveals, with a repair text the learner has not
+read yet) and the question's check question, a new situation needing the same idea. A check
+can be tried twice or skipped for now, so the learner is never stuck. Whatever follows an
+answer is one message, so an answer costs a learner two of Telegram's message slots at most.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.content import Course, Library, Question, Step, Verdict
@@ -116,6 +118,10 @@ def resume(course: Course, current: Position, history: Known) -> Turn:
 # --- Answering --------------------------------------------------------------------------------
 
 
+Due = int | Callable[[], int]
+"""How many reviews are due, or how to count them: read only when a step ends."""
+
+
 def answer(
     library: Library,
     current: Position | None,
@@ -126,22 +132,21 @@ def answer(
     option_id: str,
     now: datetime,
     history: Known | None = None,
+    due_reviews: Due = 0,
 ) -> Turn | Refusal:
-    """The learner picked an option: judge it, explain it, and decide the way on."""
+    """The learner picked an option: judge it, explain it, and go straight on to what follows
+    (the next question, the question again, or a repair and its check), so an answer costs
+    the learner one edit of the question and one new message."""
     course = library.course(course_id)
     step = course.step(step_number) if course else None
     if course is None or step is None or not 0 <= question_index < len(step.questions):
         return Refusal.UNKNOWN
     refused = stale(current, tap_seq)
-    here = (current.course_id, current.step, current.question) if current else None
-    if refused is Refusal.ALREADY_COUNTED and (
-        current is None
-        or current.chosen is None
-        or here != (course_id, step_number, question_index)
-    ):
-        refused = Refusal.OUTDATED  # the prompt before was another one, left unanswered
+    if refused is Refusal.ALREADY_COUNTED and (current is None or current.chosen is None):
+        refused = Refusal.OUTDATED  # the prompt before was not answered (skipped, or left)
     if refused is not None or current is None:
         return refused or Refusal.OUTDATED
+    here = (current.course_id, current.step, current.question)
     if current.phase is not Phase.ASKING or here != (course_id, step_number, question_index):
         return Refusal.UNKNOWN
     question = target_question(step, current)
@@ -159,15 +164,33 @@ def answer(
         current.attempt,
         current.reviewing,
     )
-    decide = _judge_check if current.target is Target.CHECK else _judge_question
     chose = replace(current, chosen=option.id)
-    turn = decide(course, step, chose, question, option.verdict, history)
-    turn = replace(turn, say=(Feedback(question, option), *turn.say), answer=record, chosen=option)
-    return replace(turn, position=replace(turn.position, chosen=option.id))
+    where = (course_id, step_number, question_index)
+    ahead = _Ahead(history, now, due_reviews)
+    if current.target is Target.CHECK:
+        turn = _judge_check(course, step, chose, option.verdict, ahead)
+    else:
+        turn = _judge_question(course, step, chose, question, option.verdict, ahead)
+    return replace(
+        turn,
+        position=replace(turn.position, chosen=option.id),
+        feedback=Feedback(question, option, where if _offers_another_way(step, chose) else None),
+        answer=record,
+        chosen=option,
+    )
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    """What going on past this question may need: read only if the step ends here."""
+
+    history: Known | None
+    now: datetime | None
+    due_reviews: Due
 
 
 def _judge_question(
-    course: Course, step: Step, p: Position, q: Question, verdict: Verdict, history: Known | None
+    course: Course, step: Step, p: Position, q: Question, verdict: Verdict, ahead: _Ahead
 ) -> Turn:
     seq = p.seq + 1
     card = card_key(course, step, p, Target.QUESTION)
@@ -175,66 +198,62 @@ def _judge_question(
         if (
             not p.reviewing
             and q.check is not None
-            and missed_before(course, step, q, known(history))
+            and missed_before(course, step, q, known(ahead.history))
         ):
             check = replace(p, seq=seq, target=Target.CHECK, attempt=1)
             say = (Note("confirm"), ask(course, step, check))
             return Turn(check, say, ratings=(Rating(card, Grade.GOOD),))
-        answered = replace(p, phase=Phase.ANSWERED, seq=seq)
-        return Turn(
-            answered,
-            (_move_on(step, answered, offer=q.another_way is not None),),
-            ratings=(Rating(card, Grade.GOOD),),
-        )
+        return _on(course, step, p, (), ahead, Rating(card, Grade.GOOD))
     if verdict.is_right:
-        answered = replace(p, phase=Phase.ANSWERED, seq=seq)
-        return Turn(
-            answered,
-            (Note("second_try"), _move_on(step, answered)),
-            ratings=(Rating(card, Grade.HARD),),
-        )
+        return _on(course, step, p, (Note("second_try"),), ahead, Rating(card, Grade.HARD))
     if p.attempt == 1:
         again = replace(p, seq=seq, attempt=2, another_way_shown=q.another_way is not None)
         angle: tuple[Say, ...] = (AnotherWay(q),) if q.another_way else ()
         return Turn(again, (*angle, Note("try_again"), ask(course, step, again)))
-    return _repair(course, step, p, q)
+    return _repair(course, step, p, q, ahead)
 
 
-def _repair(course: Course, step: Step, p: Position, q: Question) -> Turn:
-    """Missed twice: name what seems to trip the learner, re-explain, then check."""
-    seq = p.seq + 1
+def _repair(course: Course, step: Step, p: Position, q: Question, ahead: _Ahead) -> Turn:
+    """Missed twice: name what seems to trip the learner, re-explain from a new side, then
+    check with a new situation."""
     rating = Rating(card_key(course, step, p, Target.QUESTION), Grade.AGAIN)
     if p.reviewing:
-        answered = replace(p, phase=Phase.ANSWERED, seq=seq)
-        return Turn(answered, (Note("see_again"), _move_on(step, answered)), ratings=(rating,))
+        return _on(course, step, p, (Note("see_again"),), ahead, rating)
     repair = find_repair(course, step, p)
     if q.check is None:
-        answered = replace(p, phase=Phase.ANSWERED, seq=seq)
-        say = (Note("no_shame"), repair, Note("marked"), _move_on(step, answered))
-        return Turn(answered, say, ratings=(rating,))
-    check = replace(p, seq=seq, target=Target.CHECK, attempt=1)
+        return _on(course, step, p, (Note("no_shame"), repair, Note("marked")), ahead, rating)
+    check = replace(p, seq=p.seq + 1, target=Target.CHECK, attempt=1)
     say = (Note("no_shame"), repair, Note("check_intro"), ask(course, step, check))
     return Turn(check, say, ratings=(rating,))
 
 
-def _judge_check(
-    course: Course, step: Step, p: Position, q: Question, verdict: Verdict, history: Known | None
-) -> Turn:
-    del q, history  # the same shape as _judge_question, so `answer` can pick either
-    seq = p.seq + 1
+def _judge_check(course: Course, step: Step, p: Position, verdict: Verdict, ahead: _Ahead) -> Turn:
     card = card_key(course, step, p, Target.CHECK)
     if verdict.is_right:
         grade = Grade.GOOD if p.attempt == 1 else Grade.HARD
-        answered = replace(p, phase=Phase.ANSWERED, seq=seq)
-        return Turn(
-            answered, (Note("got_it"), _move_on(step, answered)), ratings=(Rating(card, grade),)
-        )
+        return _on(course, step, p, (Note("got_it"),), ahead, Rating(card, grade))
     if p.attempt == 1:
-        missed = replace(p, phase=Phase.CHECK_MISSED, seq=seq)
-        return Turn(missed, (CheckMissed(seq),))
-    answered = replace(p, phase=Phase.ANSWERED, seq=seq)
-    say = (Note("marked"), _move_on(step, answered))
-    return Turn(answered, say, ratings=(Rating(card, Grade.AGAIN),))
+        again = replace(p, seq=p.seq + 1, attempt=2)
+        return Turn(again, (Note("check_again"), ask(course, step, again)))
+    note = Note("see_again" if p.reviewing else "marked")
+    return _on(course, step, p, (note,), ahead, Rating(card, Grade.AGAIN))
+
+
+def _on(
+    course: Course,
+    step: Step,
+    p: Position,
+    before: tuple[Say, ...],
+    ahead: _Ahead,
+    rating: Rating,
+) -> Turn:
+    """Done with this question: what was said, then what follows it, in one message. A review
+    waits for "Next review" instead (the next card depends on what else is due)."""
+    if p.reviewing:
+        answered = replace(p, phase=Phase.ANSWERED, seq=p.seq + 1)
+        return Turn(answered, (*before, _move_on(step, answered)), ratings=(rating,))
+    turn = _advance(course, step, p, ahead.history, ahead.now, ahead.due_reviews)
+    return replace(turn, say=(*before, *turn.say), ratings=(rating,))
 
 
 def retry_check(library: Library, current: Position | None, tap_seq: int) -> Turn | Refusal:
@@ -247,7 +266,14 @@ def retry_check(library: Library, current: Position | None, tap_seq: int) -> Tur
     return Turn(again, (ask(course, step, again),))
 
 
-def skip_check(library: Library, current: Position | None, tap_seq: int) -> Turn | Refusal:
+def skip_check(
+    library: Library,
+    current: Position | None,
+    tap_seq: int,
+    history: Known | None = None,
+    now: datetime | None = None,
+    due_reviews: Due = 0,
+) -> Turn | Refusal:
     """The learner would rather move on: the idea is marked for review, never a dead end."""
     found = live(library, current, tap_seq, Phase.CHECK_MISSED, Phase.ASKING)
     if isinstance(found, Refusal):
@@ -256,16 +282,28 @@ def skip_check(library: Library, current: Position | None, tap_seq: int) -> Turn
     if p.target is not Target.CHECK:
         return Refusal.UNKNOWN
     # Nothing was chosen on the check: what `chosen` held belonged to the question before it.
-    answered = replace(p, phase=Phase.ANSWERED, seq=p.seq + 1, chosen=None)
     rating = Rating(card_key(course, step, p, Target.CHECK), Grade.AGAIN)
-    return Turn(answered, (Note("skipped"), _move_on(step, answered)), ratings=(rating,))
+    skipped = replace(p, chosen=None)
+    return _on(course, step, skipped, (Note("skipped"),), _Ahead(history, now, due_reviews), rating)
 
 
 # --- Moving on --------------------------------------------------------------------------------
 
 
+def angle(library: Library, course_id: str, step_number: int, index: int) -> AnotherWay | None:
+    """A question's second angle, asked for after a right answer. It changes nothing, so any
+    question's angle may be read at any time; None for a question that doesn't exist."""
+    course = library.course(course_id)
+    step = course.step(step_number) if course else None
+    if step is None or not 0 <= index < len(step.questions):
+        return None
+    question = step.questions[index]
+    return AnotherWay(question) if question.another_way else None
+
+
 def show_another_way(library: Library, current: Position | None, tap_seq: int) -> Turn | Refusal:
-    """The learner got it right and asked for the second angle anyway."""
+    """The second angle from a position resting after its feedback (a "Next" button saved
+    before answers went straight on)."""
     found = live(library, current, tap_seq, Phase.ANSWERED)
     if isinstance(found, Refusal):
         return found
@@ -283,16 +321,29 @@ def move_on(
     tap_seq: int,
     history: Known,
     now: datetime | None = None,
-    due_reviews: int | Callable[[], int] = 0,
+    due_reviews: Due = 0,
 ) -> Turn | Refusal:
-    """From feedback to the next question (after its bridge), or to the step's ending. The
-    history and the number of reviews due (or how to read them) are read at the ending only."""
+    """A "Next" button, from a position resting after its feedback (a review card, or a
+    lesson saved before answers went straight on): the next question or the step's ending."""
     found = live(library, current, tap_seq, Phase.ANSWERED)
     if isinstance(found, Refusal):
         return found
     course, step, p = found
     if p.reviewing:
         return Refusal.UNKNOWN  # reviews move on in `review.next_card`
+    return _advance(course, step, p, history, now, due_reviews)
+
+
+def _advance(
+    course: Course,
+    step: Step,
+    p: Position,
+    history: Known | None,
+    now: datetime | None,
+    due_reviews: Due,
+) -> Turn:
+    """From an answered question to the next one (after its bridge), or to the step's ending.
+    The history and the reviews due are read at the ending only."""
     seq = p.seq + 1
     answered = step.questions[p.question]
     if p.question + 1 < len(step.questions):

@@ -63,7 +63,8 @@ class Position:
     phase: Phase
     seq: int
     chosen: str | None = None
-    """The option picked for what is on screen, while its feedback is shown."""
+    """The option picked on the prompt just answered (seq - 1), if that action was an answer:
+    a second tap on it is then "already counted". A resting position shows its feedback."""
     another_way_shown: bool = False
     target: Target = Target.QUESTION
     attempt: int = 1

@@ -73,31 +73,17 @@ def missed_before(course: Course, step: Step, question: Question, history: Histo
 
 
 def find_repair(course: Course, step: Step, p: Position) -> Repair:
-    """What seems to trip the learner (the misconception their option reveals) and the step the
-    idea rests on: the misconception's own step, else the step before."""
+    """What seems to trip the learner: the misconception their option reveals (for "I'm not
+    sure", the question's usual trap), with its repair, and the earlier step it is built in."""
     question = step.questions[p.question]
     chosen = question.option(p.chosen or "")
     misconception = next(
         (m for m in course.misconceptions if chosen and m.id == chosen.misconception), None
     )
-    if misconception is not None:
-        number = misconception.repaired_by_step
-    else:
-        number = step.number - 1 if step.number > 1 else None
-    repair_step = course.step(number) if number else None
-    return Repair(
-        misconception.summary if misconception else None,
-        repair_step,
-        _other_angle(repair_step, question.concept) if repair_step else None,
-    )
-
-
-def _other_angle(step: Step, concept: str | None) -> str | None:
-    """The repair step's own second angle: on the same concept if it has one."""
-    angles = [q for q in step.questions if q.another_way]
-    same = [q for q in angles if concept and q.concept == concept]
-    chosen = (same or angles or [None])[0]
-    return chosen.another_way if chosen else None
+    number = misconception.repaired_by_step if misconception else None
+    built_in = course.step(number) if number and number < step.number else None
+    unsure = chosen is not None and chosen.verdict is Verdict.NO_WORRIES
+    return Repair(misconception, unsure, built_in)
 
 
 def live(

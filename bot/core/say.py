@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.content import Course, Option, Question, Step, Verdict
+from bot.content import Course, Misconception, Option, Question, Step, Verdict
 from bot.core.model import AnswerRecord, Position, Rating, Target
 
 
@@ -37,8 +37,13 @@ class Ask:
 
 @dataclass(frozen=True)
 class Feedback:
+    """The verdict on the option chosen and why: shown on the question itself, in place."""
+
     question: Question
     option: Option
+    angle_of: tuple[str, int, int] | None = None
+    """Right first time: the question (course id, step, index) whose second angle is one tap
+    away, for those who want it."""
 
 
 @dataclass(frozen=True)
@@ -61,11 +66,14 @@ class Note:
 
 @dataclass(frozen=True)
 class Repair:
-    """Still fuzzy after two angles: what seems to trip the learner, and the idea again."""
+    """Still fuzzy after two angles: what seems to trip the learner, and the idea again from a
+    side they have not read yet (the misconception's own repair)."""
 
-    misconception: str | None
-    step: Step | None
-    another_way: str | None
+    misconception: Misconception | None
+    unsure: bool
+    """The learner said "I'm not sure": the trap is the question's usual one, not their pick."""
+    built_in: Step | None
+    """An earlier step the idea is built in, to go back to; None when it is this step."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,8 @@ class Turn:
 
     position: Position
     say: tuple[Say, ...]
+    feedback: Feedback | None = None
+    """An answer's verdict, shown on the question just answered rather than as a new message."""
     answer: AnswerRecord | None = None
     completed_step: int | None = None
     chosen: Option | None = None

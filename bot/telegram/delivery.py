@@ -23,8 +23,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 
 from bot.store import Store
 from bot.store.mail import Letter
-from bot.tutor import DropButtons, Reply, ShowChoice
-from bot.views import lesson as lesson_views
+from bot.tutor import DropButtons, Extend, Reply
 from bot.views import message as views
 
 log = logging.getLogger(__name__)
@@ -55,18 +54,31 @@ def letters(reply: Reply, query: CallbackQuery | None) -> Iterator[tuple[str, di
         if reply.link:
             answer["link"] = True
         yield "answer", answer
-        message = query.message
-        if message is not None and message.is_accessible and hasattr(message, "text_html"):
-            match reply.tapped:
-                case ShowChoice(chosen) if message.text:
-                    html = lesson_views.answered(message.text_html, chosen).text
-                    yield "edit", {"message_id": message.message_id, "text": html}
-                case ShowChoice() | DropButtons():
-                    yield "drop_buttons", {"message_id": message.message_id}
+        yield from _settle(reply, query)
     if reply.edit is not None:
         part = views.split(reply.edit.message)[-1]
         yield "edit", {"message_id": reply.edit.message_id, "text": part.text, **_rows(part)}
     yield from sends(reply.messages)
+
+
+def _settle(reply: Reply, query: CallbackQuery) -> Iterator[tuple[str, dict[str, Any]]]:
+    """What becomes of the tapped message. An addition goes on it in place when it can (one
+    call); when the message is out of reach or would grow past the limit, the addition is
+    sent as a message of its own, so the learner never loses their feedback."""
+    message = query.message
+    reachable = message is not None and message.is_accessible and hasattr(message, "text_html")
+    match reply.tapped:
+        case Extend(added):
+            whole = views.extended(message.text_html, added) if reachable and message.text else None
+            if whole is not None and views.visible_length(whole.text) <= views.MAX_TEXT:
+                edit = {"message_id": message.message_id, "text": whole.text, "or_send": True}
+                yield "edit", {**edit, **_rows(whole)}
+                return
+            if reachable:
+                yield "drop_buttons", {"message_id": message.message_id}
+            yield from sends([added])
+        case DropButtons() if reachable:
+            yield "drop_buttons", {"message_id": message.message_id}
 
 
 def sends(messages: Sequence[views.Message]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -169,7 +181,7 @@ class Outbox:
                 await self.answer(args["query_id"], args["text"], args.get("alert", False), url)
             case "edit":
                 message = views.Message(args["text"], _buttons(args.get("buttons", [])))
-                await self.replace(chat_id, args["message_id"], message)
+                await self.replace(chat_id, args["message_id"], message, args.get("or_send", False))
             case "drop_buttons":
                 await self.drop_buttons(chat_id, args["message_id"])
             case "send":
@@ -199,8 +211,12 @@ class Outbox:
             self._blocked(chat_id, exc)
         return sent
 
-    async def replace(self, chat_id: int, message_id: int, message: views.Message) -> None:
-        """Rewrite a message we sent (a question once answered); a vanished one is no loss."""
+    async def replace(
+        self, chat_id: int, message_id: int, message: views.Message, or_send: bool = False
+    ) -> None:
+        """Rewrite a message we sent (a question once answered). A vanished one is no loss,
+        unless what it was to show is news (`or_send`: an answer's feedback), which is then
+        sent as a message of its own."""
         part = views.split(message)[0]
         try:
             await self.bot.edit_message_text(
@@ -213,7 +229,10 @@ class Outbox:
         except Forbidden as exc:
             self._blocked(chat_id, exc)
         except BadRequest as exc:
-            _tolerate_edit_failure(exc, chat_id, message_id)
+            if _tolerate_edit_failure(exc, chat_id, message_id) and or_send:
+                await self.bot.send_message(
+                    chat_id, part.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(part)
+                )
 
     async def drop_buttons(self, chat_id: int, message_id: int) -> None:
         try:
@@ -248,11 +267,13 @@ class Outbox:
         self.on_blocked(chat_id)
 
 
-def _tolerate_edit_failure(exc: BadRequest, chat_id: int, message_id: int) -> None:
+def _tolerate_edit_failure(exc: BadRequest, chat_id: int, message_id: int) -> bool:
+    """An edit Telegram refused for a harmless reason: True when the message is out of reach."""
     text = str(exc).lower()
     if "message is not modified" in text:
         log.debug("message %s in %s already shows that", message_id, chat_id)
-    elif "message to edit not found" in text or "message can't be edited" in text:
+        return False
+    if "message to edit not found" in text or "message can't be edited" in text:
         log.info("message %s in %s can no longer be edited", message_id, chat_id)
-    else:
-        raise exc
+        return True
+    raise exc

@@ -24,10 +24,10 @@ from bot.tutor.admin import Admin
 from bot.tutor.groups import Groups
 from bot.tutor.lessons import Lessons
 from bot.tutor.pace import Pace
-from bot.tutor.reply import DropButtons, Reply, ShowChoice, Tapped
+from bot.tutor.reply import DropButtons, Extend, Reply, Tapped
 from bot.views import callbacks, menus
 
-__all__ = ["COMMANDS", "DropButtons", "Reply", "ShowChoice", "Tapped", "Tutor"]
+__all__ = ["COMMANDS", "DropButtons", "Extend", "Reply", "Tapped", "Tutor"]
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,10 @@ class Tutor:
                 return lessons.move_on(learner, seq, at)
             case callbacks.AnotherWay(seq):
                 return lessons.another_way(learner, seq, at)
+            case callbacks.Angle(course_id, step, question):
+                return lessons.angle(learner, course_id, step, question)
+            case callbacks.Run(name):
+                return self.command(learner, name)
             case callbacks.TryAgain(seq):
                 return lessons.retry_check(learner, seq, at)
             case callbacks.Skip(seq):

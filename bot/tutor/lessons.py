@@ -21,7 +21,7 @@ from bot.core.progress import course_map, learner_map, step_menu
 from bot.core.prompt import show_again
 from bot.core.say import Turn
 from bot.store import Store
-from bot.tutor.reply import DropButtons, Reply, ShowChoice
+from bot.tutor.reply import DropButtons, Extend, Reply, Tapped
 from bot.views import lesson as lesson_views
 from bot.views import menus
 from bot.views.message import Message
@@ -127,12 +127,12 @@ class Lessons:
         tapped_at: datetime | None = None,
     ) -> Reply:
         def decide(p: Position | None, now: datetime) -> Turn | Refusal:
-            history = self._reader(learner, p)
+            history, due = self._reader(learner, p), self._due_count(learner, now)
             return lesson.answer(
-                self.library, p, seq, course_id, step, question, option, now, history
+                self.library, p, seq, course_id, step, question, option, now, history, due
             )
 
-        return self._turn(learner, decide, tapped_at, show_choice=True)
+        return self._turn(learner, decide, tapped_at)
 
     def move_on(self, learner: Learner, seq: int, tapped_at: datetime | None = None) -> Reply:
         """From feedback to the next question or the step's end; in a review, the next card."""
@@ -143,10 +143,18 @@ class Lessons:
                 paused = self.store.positions.paused(learner)
                 due, upcoming = records.due(learner, now), records.next_due(learner, now)
                 return review.next_card(self.library, p, seq, due, upcoming, paused, now)
-            due_count = lambda: len(records.due(learner, now))  # noqa: E731
-            return lesson.move_on(self.library, p, seq, self._reader(learner, p), now, due_count)
+            history, due = self._reader(learner, p), self._due_count(learner, now)
+            return lesson.move_on(self.library, p, seq, history, now, due)
 
         return self._turn(learner, decide, tapped_at, drop_buttons=True)
+
+    def angle(self, learner: Learner, course_id: str, step: int, question: int) -> Reply:
+        """A question's second angle, asked for after a right answer: added to the message it
+        was asked from. Nothing is read or saved; a question that doesn't exist is refused."""
+        found = lesson.angle(self.library, course_id, step, question)
+        if found is None:
+            return self.refuse(learner, Refusal.UNKNOWN)
+        return Reply(tapped=Extend(lesson_views.say(found)))
 
     def another_way(self, learner: Learner, seq: int, tapped_at: datetime | None = None) -> Reply:
         decide: Decide = lambda p, _: lesson.show_another_way(self.library, p, seq)  # noqa: E731
@@ -157,7 +165,10 @@ class Lessons:
         return self._turn(learner, decide, tapped_at, drop_buttons=True)
 
     def skip(self, learner: Learner, seq: int, tapped_at: datetime | None = None) -> Reply:
-        decide: Decide = lambda p, _: lesson.skip_check(self.library, p, seq)  # noqa: E731
+        def decide(p: Position | None, now: datetime) -> Turn | Refusal:
+            history, due = self._reader(learner, p), self._due_count(learner, now)
+            return lesson.skip_check(self.library, p, seq, history, now, due)
+
         return self._turn(learner, decide, tapped_at, drop_buttons=True)
 
     def refuse(self, learner: Learner, why: Refusal, tapped_at: datetime | None = None) -> Reply:
@@ -186,7 +197,6 @@ class Lessons:
         decide: Decide,
         tapped_at: datetime | None,
         *,
-        show_choice: bool = False,
         drop_buttons: bool = False,
     ) -> Reply:
         """Read the position, decide, save the turn: one transaction. Then say what to show."""
@@ -198,11 +208,15 @@ class Lessons:
                 self.store.save_turn(learner, decision, now)
         if isinstance(decision, Refusal):
             return self.refuse(learner, decision, tapped_at)
-        tapped = DropButtons() if drop_buttons else None
-        if show_choice and decision.chosen is not None:
-            tapped = ShowChoice(decision.chosen.text)
-        messages = tuple(lesson_views.lesson(decision.say))
-        return Reply(messages, tapped=tapped, completed=decision.completed_step)
+        tapped: Tapped | None = DropButtons() if drop_buttons else None
+        if decision.feedback is not None and decision.chosen is not None:
+            added, messages = lesson_views.after_answer(
+                decision.chosen.text, decision.feedback, decision.say
+            )
+            tapped = Extend(added)
+        else:
+            messages = lesson_views.lesson(decision.say)
+        return Reply(tuple(messages), tapped=tapped, completed=decision.completed_step)
 
     def _where_you_are(self, learner: Learner, now: datetime) -> list[Message]:
         """Inside the caller's transaction: the current prompt again, with live buttons."""
@@ -220,6 +234,10 @@ class Lessons:
         position = self.store.positions.current(learner)
         finished = History(finished_steps=self.store.records.finished(learner, course.id))
         return menus.course_menu(course, step_menu(course, position, finished))
+
+    def _due_count(self, learner: Learner, now: datetime) -> Callable[[], int]:
+        """How to count the learner's due reviews, if a step ends (inside the transaction)."""
+        return lambda: len(self.store.records.due(learner, now))
 
     def _reader(self, learner: Learner, position: Position | None) -> Callable[[], History]:
         """How to read the learner's history of the course they are in, once, if the rules ask

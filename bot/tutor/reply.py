@@ -13,10 +13,11 @@ from bot.views.message import Message
 
 
 @dataclass(frozen=True)
-class ShowChoice:
-    """The tapped question stays in the chat without buttons, with the learner's choice."""
+class Extend:
+    """The tapped message keeps what it said and gains `added` below it, whose buttons replace
+    its own: an answered question gains the choice, the verdict and the feedback, in place."""
 
-    chosen: str
+    added: Message
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class DropButtons:
     """The tapped message keeps its text and loses its buttons: they have been used."""
 
 
-Tapped = ShowChoice | DropButtons
+Tapped = Extend | DropButtons
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,23 @@ class AnotherWay:
 
 
 @dataclass(frozen=True)
+class Angle:
+    """A question's second angle, read after a right answer: it changes nothing, so it needs
+    no seq and works whenever it is tapped."""
+
+    course_id: str
+    step: int
+    question: int
+
+
+@dataclass(frozen=True)
+class Run:
+    """A command offered as a button (the closing offers of a course: pace, deadline, topic)."""
+
+    command: str
+
+
+@dataclass(frozen=True)
 class TryAgain:
     """Try a missed check question once more."""
 
@@ -135,6 +152,8 @@ Action = (
     | Answer
     | Next
     | AnotherWay
+    | Angle
+    | Run
     | TryAgain
     | Skip
     | Review
@@ -159,6 +178,10 @@ def encode(action: Action) -> str:
             return f"n:{seq}"
         case AnotherWay(seq):
             return f"w:{seq}"
+        case Angle(course_id, step, question):
+            return f"w:{course_id}:{step}:{question}"
+        case Run(command):
+            return f"o:{command}"
         case TryAgain(seq):
             return f"t:{seq}"
         case Skip(seq):
@@ -184,6 +207,10 @@ def encode(action: Action) -> str:
     raise TypeError(f"not an action: {action!r}")
 
 
+RUNNABLE = frozenset({"pace", "deadline", "topic"})
+"""The commands a button may run."""
+
+
 def decode(data: str | None) -> Action | None:
     """The action a button names, or None for anything that is not one of ours."""
     if not data or len(data.encode()) > MAX_BYTES:
@@ -203,6 +230,10 @@ def decode(data: str | None) -> Action | None:
                 return Next(_number(seq))
             case "w", [seq]:
                 return AnotherWay(_number(seq))
+            case "w", [course_id, step, question] if course_id:
+                return Angle(course_id, _number(step), _number(question))
+            case "o", [command] if command in RUNNABLE:
+                return Run(command)
             case "t", [seq]:
                 return TryAgain(_number(seq))
             case "k", [seq]:

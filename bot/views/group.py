@@ -179,7 +179,7 @@ def private_repair(course: Course, step: Step, index: int, repair: Repair) -> Me
         f"👥 <i>Question {index + 1} of step {step.number}, with your group</i>\n\n"
         f"{lesson_views.repair(repair).text}\n\nStill fuzzy? Let's go back one step."
     )
-    back = repair.step or course.step(step.number - 1) or step  # where the idea rests
+    back = repair.built_in or course.step(step.number - 1) or step  # where the idea rests
     label = f"Go back to step {back.number} ➜" if back is not step else "Take this step alone ➜"
     data = callbacks.encode(callbacks.OpenStep(course.id, back.number))
     return Message(text, ((Button(label, data),),))

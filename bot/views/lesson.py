@@ -51,18 +51,44 @@ REFUSAL_NOTICE = {
 
 
 def lesson(items: Iterable[Say]) -> list[Message]:
-    """One message per idea; `MoveOn` puts its buttons under the message before it."""
-    out: list[Message] = []
-    for item in items:
-        if isinstance(item, MoveOn | CheckMissed):
-            keyboard = move_on_buttons(item) if isinstance(item, MoveOn) else check_buttons(item)
-            if out and not out[-1].buttons:
-                out[-1] = Message(out[-1].text, keyboard)
-            else:
-                out.append(Message("What next?", keyboard))
-            continue
-        out.append(say(item))
-    return out
+    """Everything one action shows, as one message: Telegram paces a chat at about a message a
+    second, so what follows an answer arrives at once and stays together under it. The buttons
+    of each part follow one another; a message over the limit is split when sent."""
+    parts = [say(item) for item in items if not isinstance(item, MoveOn | CheckMissed)]
+    rows = [row for item in items for row in _buttons_of(item)]
+    if not parts and not rows:
+        return []
+    text = "\n\n".join(p.text for p in parts) if parts else "What next?"
+    return [Message(text, tuple(rows))]
+
+
+def _buttons_of(item: Say) -> tuple[tuple[Button, ...], ...]:
+    match item:
+        case MoveOn():
+            return move_on_buttons(item)
+        case CheckMissed():
+            return check_buttons(item)
+    return say(item).buttons
+
+
+def answered(chosen: str, item: Feedback) -> Message:
+    """What an answered question gains in place: the choice, the verdict and its feedback, and
+    the second angle on offer to a learner who got it right first time."""
+    text = f"You said: <i>{esc(chosen)}</i>\n\n{feedback(item.option)}"
+    if item.angle_of is None:
+        return Message(text)
+    data = callbacks.encode(callbacks.Angle(*item.angle_of))
+    return Message(text, ((Button("Another way to see it", data),),))
+
+
+def after_answer(chosen: str, item: Feedback, then: Sequence[Say]) -> tuple[Message, list[Message]]:
+    """The addition to the answered question, and what follows it. Buttons alone (a review's
+    "Next review") go under the feedback rather than in a message of their own."""
+    added = answered(chosen, item)
+    if all(isinstance(s, MoveOn) for s in then) and then:
+        rows = added.buttons + tuple(row for s in then for row in _buttons_of(s))
+        return Message(added.text, rows), []
+    return added, lesson(then)
 
 
 def say(item: Say) -> Message:
@@ -108,11 +134,6 @@ def question(item: Ask) -> Message:
 def ordered_options(item: Ask) -> list[Option]:
     by_id = {o.id: o for o in item.question.options}
     return [by_id[i] for i in item.order]
-
-
-def answered(shown_html: str, chosen: str) -> Message:
-    """The question as it stays in the chat once answered: no buttons, the choice visible."""
-    return Message(f"{shown_html}\n\nYou said: <i>{esc(chosen)}</i>")
 
 
 def question_text(item: Ask, listed: bool) -> str:
@@ -169,13 +190,21 @@ def feedback(option: Option) -> str:
     return f"{VERDICT_MARK[option.verdict]} <b>{option.verdict.value}</b>\n{esc(option.feedback)}"
 
 
+NO_SHAME = (
+    "<b>No shame in this</b>\nStill fuzzy after two angles? That's the exact moment the real tutor "
+    "is built for — it works out which step is tripping you, re-explains from a direction that "
+    "fits how you think, and checks you've actually got it before moving on. So that's what "
+    "we'll do now."
+)
+"""The seed's own words; only its last lines, about the preview it was, are the tutor's."""
+
 NOTES = {
     "confirm": "You missed this idea before, so here's one quick check to make sure it has stuck.",
     "second_try": "That's it — the second angle did it.",
     "try_again": "Have another go: same question, options in a new order.",
-    "no_shame": "<b>No shame in this</b>\nStill fuzzy after two angles? That's the moment to go "
-    "back to what the idea rests on.",
-    "check_intro": "Now a quick check: the same idea from a different side.",
+    "no_shame": NO_SHAME,
+    "check_intro": "Now a quick check: the same idea in a new situation.",
+    "check_again": "Not that one. Have another go: the same check, options in a new order.",
     "got_it": "Got it — that's the idea. On we go.",
     "marked": "Let's not grind on it now. I've marked this idea for review, and we'll come back "
     "to it.",
@@ -187,18 +216,19 @@ NOTES = {
 
 
 def repair(item: Repair) -> Message:
-    """What seems to trip the learner, then the idea again from the step it rests on."""
+    """What seems to trip the learner, then the idea again from the misconception's own side;
+    where the idea is built in an earlier step, the way back to it."""
     parts = []
-    if item.misconception:
+    if item.misconception is not None:
+        heading = "What often trips people here" if item.unsure else "What might be tripping you"
+        fits = "" if item.unsure else "The answer you chose fits a common idea:\n"
         parts.append(
-            "🧭 <b>What might be tripping you</b>\nThe answer you chose fits a common idea:\n"
-            f"<i>“{esc(item.misconception)}”</i>\nIt doesn't hold — here's the piece it misses."
+            f"🧭 <b>{heading}</b>\n{fits}<i>“{esc(item.misconception.summary)}”</i>\n"
+            f"It doesn't hold. {esc(item.misconception.repair)}"
         )
-    if item.step is not None:
-        parts.append(f"<b>From step {item.step.number} · {esc(item.step.title)}</b>")
-        parts.append(esc(item.step.takeaway))
-    if item.another_way:
-        parts.append(f"<b>Another way to see it</b>\n{esc(item.another_way)}")
+    if item.built_in is not None:
+        step = item.built_in
+        parts.append(f"This idea is built in step {step.number} · {esc(step.title)}.")
     if not parts:
         parts.append("Let's look at it from one more side.")
     return Message("\n\n".join(parts))
@@ -268,12 +298,27 @@ def course_summary(summary: CourseSummary) -> Message:
         lines.append(
             f"Your first review is due {when(summary.first_review, summary.now)} — /review."
         )
+    lines += ["", CLOSING]
     buttons: list[tuple[Button, ...]] = []
     if untaken:
         start = callbacks.encode(callbacks.OpenStep(course.id, untaken[0]))
         buttons.append((Button(f"Take step {untaken[0]} ➜", start),))
+    buttons += [(Button(label, callbacks.encode(callbacks.Run(name))),) for name, label in OFFERS]
     buttons.append((Button("All courses", callbacks.encode(callbacks.Courses())),))
     return Message("\n".join(lines), tuple(buttons))
+
+
+CLOSING = (
+    "That's one thread. The real tutor doesn't stop here — it remembers what connected for you "
+    "and keeps building the map, at your pace or against your deadline.\n\n"
+    "Or make it about your topic:"
+)
+"""The seed's closing lines, word for word; the offers they make are the buttons under them."""
+OFFERS = (
+    ("pace", "🐢 At my pace"),
+    ("deadline", "📅 Against a deadline"),
+    ("topic", "💡 About my own topic"),
+)
 
 
 def _summary_line(row: SummaryRow) -> str:

@@ -29,6 +29,12 @@ class Message:
     buttons: tuple[tuple[Button, ...], ...] = field(default=())
 
 
+def extended(shown_html: str, added: Message) -> Message:
+    """A message we sent, as it reads with `added` below it: its text (the HTML Telegram gives
+    back for it), then the addition, whose buttons replace the old ones."""
+    return Message(f"{shown_html}\n\n{added.text}", added.buttons)
+
+
 def esc(text: str) -> str:
     return html.escape(text, quote=False)
 
