@@ -36,6 +36,10 @@ class Seed:
     bridges: tuple[str, ...]
     takeaway: str
     pattern: str
+    no_shame: str
+    """The seed's "No shame in this" passage, after its heading."""
+    closing: str
+    """What follows the pattern: the seed's closing lines, up to "Or make it about your topic:"."""
 
 
 def read_seed() -> Seed:
@@ -67,4 +71,6 @@ def read_seed() -> Seed:
         bridges=bridges,
         takeaway=lines[lines.index("The takeaway") + 1],
         pattern=lines[lines.index("The pattern") + 1],
+        no_shame=lines[lines.index("No shame in this") + 1],
+        closing="\n".join(lines[lines.index("The pattern") + 2 : lines.index("The pattern") + 4]),
     )

@@ -4,6 +4,7 @@ message`, with a non-zero exit and never a traceback; and the real course has ev
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 import subprocess
 import sys
@@ -353,3 +354,97 @@ def test_a_second_course_proves_the_format_is_general(library: Library) -> None:
     others = [c for c in library.courses if c.id != NN]
     assert others and all(len(c.steps) >= 2 for c in others)
     assert library.courses[0].id == NN  # the flagship comes first in the menu
+
+
+# --- The teaching rules (bot/content/teaching.py) ---------------------------------------------
+
+
+def cut_block(path: Path, key: str, after: str = "") -> None:
+    """Remove the first folded block `key: >-` (and its indented lines) after `after`."""
+    text = path.read_text(encoding="utf-8")
+    start = text.index(after) if after else 0
+    match = re.compile(rf"^( *){key}: >-\n(?:\1  .*\n)+", re.M).search(text, start)
+    assert match, key
+    path.write_text(text[: match.start()] + text[match.end() :], encoding="utf-8")
+
+
+def problems_of(broken: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    assert main(["validate", str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err.splitlines()[:-1]  # the last line counts them
+
+
+def test_a_wrong_option_without_a_misconception_is_named_at_its_line(broken, capsys) -> None:
+    path = broken / NN / "step-4.yaml"
+    edit(path, "    misconception: gradient-points-downhill\n", "")
+    [problem] = problems_of(broken, capsys)
+    line = line_of(path, "    text: Along the gradient") - 1  # the option's `- id: a`
+    assert problem == (
+        f"{path}:{line}: questions[0].options[0]: a 'Not quite' option needs a misconception: "
+        "its repair is what a learner reads after a second miss"
+    )
+
+
+def test_i_am_not_sure_needs_a_misconception_too(broken, capsys) -> None:
+    path = broken / NN / "step-4.yaml"
+    text = path.read_text(encoding="utf-8")
+    unsure = text.index("    text: I'm not sure")
+    tagged = text.index("    misconception:", unsure)
+    end = text.index("\n", tagged) + 1
+    path.write_text(text[:tagged] + text[end:], encoding="utf-8")
+    [problem] = problems_of(broken, capsys)
+    assert problem.startswith(f"{path}:{line_of(path, 'text: I') - 1}: questions[0].options[3]: ")
+    assert "a 'No worries' option needs a misconception" in problem
+
+
+def test_a_question_without_another_way_is_named_at_its_line(broken, capsys) -> None:
+    path = broken / NN / "step-4.yaml"
+    cut_block(path, "another_way", after="- id: how-big")
+    [problem] = problems_of(broken, capsys)
+    assert problem == (
+        f"{path}:{line_of(path, '- id: how-big')}: questions[1]: another_way is missing: every "
+        "question needs a second angle, shown after a first miss"
+    )
+
+
+def test_a_repair_that_repeats_the_questions_other_angle_is_named(
+    broken, capsys, library: Library
+) -> None:
+    path = broken / NN / "course.yaml"
+    angle = library.course(NN).step(4).questions[0].another_way
+    text = path.read_text(encoding="utf-8")
+    start = text.index("- id: gradient-points-downhill")
+    match = re.compile(r"^  repair: >-\n(?:    .*\n)+", re.M).search(text, start)
+    assert match
+    quoted = angle.replace("'", "''")
+    path.write_text(text[: match.start()] + f"  repair: '{quoted}'\n" + text[match.end() :])
+    found = [p for p in problems_of(broken, capsys) if "step-4.yaml questions[0].another_way" in p]
+    line = line_of(path, "  repair: 'Picture standing")
+    index = [m.id for m in library.course(NN).misconceptions].index("gradient-points-downhill")
+    assert found == [
+        f"{path}:{line}: misconceptions[{index}].repair: repeats step-4.yaml "
+        "questions[0].another_way: a second miss must show the learner something new"
+    ]
+
+
+def test_i_am_not_sure_anywhere_but_last_is_named(broken, capsys) -> None:
+    path = broken / NN / "step-4.yaml"
+    edit(path, "    verdict: Close\n", "    verdict: No worries\n")
+    problems = problems_of(broken, capsys)
+    assert (
+        f"{path}:{line_of(path, 'verdict: No worries')}: questions[0].options[2].verdict: "
+        in (problems[0])
+    )
+    assert "it must be the last one" in problems[0]
+
+
+def test_every_question_of_every_course_meets_the_teaching_rules(library: Library) -> None:
+    """The shipped courses, as the rules see them (the validator would refuse them otherwise)."""
+    for course in library.courses:
+        for step in course.steps:
+            for question in step.questions:
+                assert question.another_way, (course.id, step.number, question.id)
+                for option in question.options:
+                    assert option.verdict.is_right or option.misconception, (question.id, option)
+                assert question.options[-1].verdict is Verdict.NO_WORRIES
