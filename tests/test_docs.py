@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from bot.content.checks import load_checked
 from bot.tutor import COMMANDS, HIDDEN
 from bot.views.menus import COMMANDS as MENU
 from bot.views.menus import GROUP_COMMANDS
@@ -47,3 +50,15 @@ def test_an_install_carries_every_package_of_the_bot() -> None:
         for path in (ROOT / "bot").rglob("__init__.py")
     }
     assert packages == folders
+
+
+def test_the_authors_guide_example_is_a_valid_course(tmp_path) -> None:
+    """content/README.md's complete example passes the same validator as the real courses."""
+    guide = (ROOT / "content" / "README.md").read_text(encoding="utf-8")
+    files = re.findall(r"`content/tea-brewing/([\w.-]+)`:\n\n```yaml\n(.*?)```", guide, re.S)
+    assert [name for name, _ in files] == ["course.yaml", "step-1.yaml"]
+    folder = tmp_path / "tea-brewing"
+    folder.mkdir()
+    for name, text in files:
+        (folder / name).write_text(text, encoding="utf-8")
+    assert [c.id for c in load_checked(tmp_path).courses] == ["tea-brewing"]
