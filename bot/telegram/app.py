@@ -74,7 +74,7 @@ def build_application(
         .context_types(ContextTypes(context=TutorContext))
         .update_queue(inbox)
         .concurrent_updates(PerChatOrder(done=inbox.mark_handled))
-        .rate_limiter(RetryingRateLimiter(private_period=8 * config.chat_pace))
+        .rate_limiter(RetryingRateLimiter(private_period=3 * config.chat_pace))
         .post_init(_start_up)
         .build()
     )

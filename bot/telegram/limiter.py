@@ -114,10 +114,10 @@ class RetryingRateLimiter(AIORateLimiter):
         *,
         max_retries: int = 3,
         backoff: float = 0.5,
-        private_burst: int = 8,
-        private_period: float = 8.0,
-        # A tap's whole reply fits in one burst (a second miss costs 6 calls today: bench/floor.py
-        # measured a burst of 4 at 3.8x a bare bot's p99, 8 at 1.0x), one a second on average.
+        private_burst: int = 3,
+        private_period: float = 3.0,
+        # A tap's whole reply fits in one burst (an answer costs 2 calls at most: bench/calls.py;
+        # a welcome 3), then one a second on average, as Telegram asks of a private chat.
     ):
         # Overall and per group: `SlidingWindow`s, which never let more than the limit through
         # in any window (PTB's leaky buckets let a full burst through on top of the rate).
