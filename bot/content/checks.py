@@ -46,13 +46,14 @@ from bot.views.message import MAX_TEXT, Message, extended, visible_length
 def load_checked(root: Path) -> Library:
     """Load every course and check it renders within Telegram's limits, or raise ContentError."""
     library = load_library(root)
-    problems = [p for course in library.courses for p in _course_problems(root, course)]
+    problems = [p for course in library.courses for p in message_problems(root, course)]
     if problems:
         raise ContentError(problems)
     return library
 
 
-def _course_problems(root: Path, course: Course) -> Iterator[Problem]:
+def message_problems(root: Path, course: Course) -> Iterator[Problem]:
+    """Every message and button of `course` within Telegram's limits (files under `root`)."""
     for step in course.steps:
         path = root / course.id / f"step-{step.number}.yaml"
         for field, message in _everything_said(course, step):

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -61,7 +62,34 @@ def _load_course(folder: Path, problems: list[Problem]) -> Course | None:
         message = f"must match the folder name '{folder.name}'"
         problems.append(Problem(info_path, field_line(info_path, "id"), "id", message))
         return None
-    steps = [step for _, step in loaded if step is not None]
+    return assemble(folder, info, [(p, s) for p, s in loaded if s is not None], problems)
+
+
+def course_from_data(
+    folder: Path, info: dict[str, Any], steps: list[dict[str, Any]], **more: Any
+) -> tuple[Course | None, list[Problem]]:
+    """A course held as data rather than files (one a language model wrote): the same models
+    and the same rules as a course on disk. Problems name `folder/step-N.yaml` and the field,
+    with no line. `more` sets the course's own extras (`written_by`)."""
+    problems: list[Problem] = []
+    info_path = folder / "course.yaml"
+    parsed = _validate(info_path, CourseInfo, info, {}, problems)
+    loaded = [
+        (folder / f"step-{n}.yaml", _validate(folder / f"step-{n}.yaml", Step, data, {}, problems))
+        for n, data in enumerate(steps, start=1)
+    ]
+    if parsed is None or any(step is None for _, step in loaded):
+        return None, problems
+    course = assemble(folder, parsed, [(p, s) for p, s in loaded if s is not None], problems)
+    return (replace(course, **more) if course and more else course), problems
+
+
+def assemble(
+    folder: Path, info: CourseInfo, loaded: list[tuple[Path, Step]], problems: list[Problem]
+) -> Course | None:
+    """A course from its validated parts, once its steps and references hold together."""
+    info_path = folder / "course.yaml"
+    steps = [step for _, step in loaded]
     if not steps:
         problems.append(Problem(folder, None, "", "a course needs at least one step-N.yaml"))
         return None
@@ -71,8 +99,7 @@ def _load_course(folder: Path, problems: list[Problem]) -> Course | None:
         problems.append(Problem(folder, None, "number", message))
         return None
     problems.extend(_reference_problems(info_path, info, loaded))
-    checked = [(path, step) for path, step in loaded if step is not None]
-    for found in teaching.findings(info_path, info, checked):
+    for found in teaching.findings(info_path, info, loaded):
         line = field_line(found.path, found.field)
         problems.append(Problem(found.path, line, found.field, found.message))
     return Course(
@@ -87,13 +114,12 @@ def _load_course(folder: Path, problems: list[Problem]) -> Course | None:
 
 
 def _reference_problems(
-    info_path: Path, info: CourseInfo, loaded: list[tuple[Path, Step | None]]
+    info_path: Path, info: CourseInfo, loaded: list[tuple[Path, Step]]
 ) -> Iterator[Problem]:
     """Misconceptions named on options exist, and each names a step that exists."""
-    numbers = {step.number for _, step in loaded if step is not None}
+    numbers = {step.number for _, step in loaded}
     known = {m.id for m in info.misconceptions}
     for path, step in loaded:
-        assert step is not None
         for q, question in enumerate(step.questions):
             if info.concepts and question.concept and question.concept not in info.concepts:
                 field = f"questions[{q}].concept"
@@ -105,7 +131,6 @@ def _reference_problems(
             message = f"step {m.repaired_by_step} does not exist"
             yield Problem(info_path, field_line(info_path, field), field, message)
     for path, step in loaded:
-        assert step is not None
         for q, question in enumerate(step.questions):
             groups = [("options", question.options)]
             if question.check is not None:
@@ -128,13 +153,18 @@ def _load_model(path: Path, model: type[M], problems: list[Problem]) -> M | None
     if parsed.problems or parsed.data is None:
         problems.extend(parsed.problems)
         return None
+    return _validate(path, model, parsed.data, parsed.lines, problems)
+
+
+def _validate(
+    path: Path, model: type[M], data: Any, lines: dict[tuple, int], problems: list[Problem]
+) -> M | None:
     try:
-        return model.model_validate(parsed.data)
+        return model.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
             loc = tuple(error["loc"])
-            line = nearest_line(parsed.lines, loc)
-            problems.append(Problem(path, line, field_name(loc), error["msg"]))
+            problems.append(Problem(path, nearest_line(lines, loc), field_name(loc), error["msg"]))
         return None
 
 

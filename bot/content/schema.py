@@ -6,7 +6,7 @@ templates and no code. Loading and the `path:line` reports live in `load`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -170,6 +170,8 @@ class Course:
     misconceptions: tuple[Misconception, ...] = ()
     order: int = 100
     concepts: tuple[tuple[str, str], ...] = ()
+    written_by: str | None = None
+    """The language model that wrote this course for a learner's topic; None when authored."""
 
     def concept_title(self, concept: str) -> str:
         return dict(self.concepts).get(concept) or concept.replace("-", " ")
@@ -187,12 +189,21 @@ class Course:
 
 @dataclass(frozen=True)
 class Library:
-    """Every course the bot can teach, in menu order."""
+    """Every course the bot can teach: the authored ones in menu order, and those a language
+    model wrote for learners' topics (found by id, never listed in the menus)."""
 
     courses: tuple[Course, ...]
+    written: dict[str, Course] = field(default_factory=dict, compare=False, repr=False)
 
     def course(self, course_id: str) -> Course | None:
-        return next((c for c in self.courses if c.id == course_id), None)
+        found = next((c for c in self.courses if c.id == course_id), None)
+        return found or self.written.get(course_id)
+
+    def add_written(self, course: Course) -> None:
+        self.written[course.id] = course
+
+    def remove_written(self, course_id: str) -> None:
+        self.written.pop(course_id, None)
 
 
 @dataclass(frozen=True)
