@@ -26,6 +26,7 @@ def test_a_fresh_database_has_its_schema_and_wal(fresh_store: Store) -> None:
         "0005_updates_and_outbox",
         "0006_group_study",
         "0007_operator_indexes",
+        "0008_topics",
     ]
     assert fresh_store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert fresh_store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: on disk
@@ -34,7 +35,7 @@ def test_a_fresh_database_has_its_schema_and_wal(fresh_store: Store) -> None:
 def test_migrations_apply_once(tmp_path: Path) -> None:
     Store.open(tmp_path / "t.db").close()
     store = Store.open(tmp_path / "t.db")
-    assert len(store.schema_version()) == 7
+    assert len(store.schema_version()) == 8
     store.close()
 
 

@@ -1,8 +1,9 @@
 """The learners' memory in SQLite (through sqlite-utils), split by what it holds: `people`
 (who, and whether their chat accepts messages), `positions` (where they are), `records` (what
 they did: answers, finished steps, review cards), `schedules` (pace, deadline, reminders),
-`mail` (updates received and calls owed to Telegram, for exactly-once handling) and `groups`
-(group study: each group's settings, open session and its answers); `stats` (the figures an
+`mail` (updates received and calls owed to Telegram, for exactly-once handling), `groups`
+(group study: each group's settings, open session and its answers) and `topics` (what learners
+asked to learn, and lessons a language model wrote for them); `stats` (the figures an
 operator reads) and `privacy` (everything about one person: exported, or deleted on /forget).
 
 SQLite is the one source of truth; nothing about a learner lives only in memory. The service
@@ -30,6 +31,7 @@ from bot.store.privacy import Privacy
 from bot.store.records import Records
 from bot.store.schedules import Schedules
 from bot.store.stats import Stats
+from bot.store.topics import Topics
 
 __all__ = ["Learner", "Store"]
 
@@ -53,6 +55,7 @@ class Store:
         self.groups = Groups(db)
         self.stats = Stats(db)
         self.privacy = Privacy(db)
+        self.topics = Topics(db)
 
     @classmethod
     def open(cls, path: Path | str) -> Store:

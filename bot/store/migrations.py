@@ -238,6 +238,47 @@ def _operator_indexes(db: sqlite_utils.Database) -> None:
     db.execute("create index updates_chat_id on updates (chat_id)")
 
 
+@migrations(name="0008_topics")
+def _topics(db: sqlite_utils.Database) -> None:
+    """What learners asked to learn (`topic_requests`, which operators read as the most
+    requested topics), lessons a language model wrote for them (`written_lessons`, kept by
+    topic so the next learner asking gets one at once), and writes under way (`topic_jobs`, so
+    a restart finishes what a crash interrupted)."""
+    db["topic_requests"].create(
+        {"id": int, "user_id": int, "topic": str, "text": str, "asked_at": str, "outcome": str},
+        pk="id",
+        not_null={"user_id", "topic", "text", "asked_at", "outcome"},
+    )
+    db["topic_requests"].create_index(["user_id", "asked_at"])
+    db["topic_requests"].create_index(["asked_at", "topic"])
+    db["written_lessons"].create(
+        {
+            "course_id": str,
+            "topic": str,
+            "title": str,
+            "model": str,
+            "written_at": str,
+            "body": str,
+        },
+        pk="course_id",
+        not_null={"topic", "title", "model", "written_at", "body"},
+    )
+    db["written_lessons"].create_index(["topic"], unique=True)
+    db["topic_jobs"].create(
+        {
+            "request_id": int,
+            "user_id": int,
+            "chat_id": int,
+            "message_id": int,
+            "topic": str,
+            "text": str,
+            "started_at": str,
+        },
+        pk="request_id",
+        not_null={"user_id", "chat_id", "message_id", "topic", "text", "started_at"},
+    )
+
+
 def stamp(moment: datetime) -> str:
     """How an instant is stored: UTC ISO 8601 to the millisecond, so text order is time order."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")

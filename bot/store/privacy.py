@@ -28,6 +28,8 @@ MINE: tuple[tuple[str, str, str], ...] = (
     ("review_cards", "cards", "user_id"),
     ("schedules", "schedules", "user_id"),
     ("group_answers", "group_answers", "user_id"),
+    ("topics_asked", "topic_requests", "user_id"),
+    ("lessons_being_written", "topic_jobs", "user_id"),
     ("messages_owed", "outbox", "chat_id"),
     ("updates", "updates", "chat_id"),
 )

@@ -143,6 +143,8 @@ KINDS = (
     ("positions", "place in a lesson", "places in lessons"),
     ("paused_lessons", "lesson paused for reviews", "lessons paused for reviews"),
     ("group_answers", "answer in an open group session", "answers in open group sessions"),
+    ("topic_requests", "topic you asked to learn", "topics you asked to learn"),
+    ("topic_jobs", "lesson being written for you", "lessons being written for you"),
     ("outbox", "message not yet delivered", "messages not yet delivered"),
     ("learners", "profile (your name and username)", "profiles"),
     ("chats", "chat setting (whether I may write to you)", "chat settings"),
