@@ -21,6 +21,7 @@ from bot.core.model import Learner, Refusal
 from bot.ops import data
 from bot.store import Store
 from bot.store.privacy import KEPT, MINE
+from bot.store.topics import Job
 from bot.tutor import Reply, Tutor
 from bot.views import callbacks
 from bot.views.lesson import REFUSAL_NOTICE
@@ -63,6 +64,12 @@ def tutor(library, fresh_store: Store, clock: Clock) -> Tutor:
     group_answer(tutor, Learner(ADA.user_id, GROUP, "Ada"), seq, "a")
     group_answer(tutor, Learner(BO.user_id, GROUP, "Bo"), seq, "b")
     with fresh_store.transaction():
+        for learner in (ADA, BO):
+            asked = fresh_store.topics.ask(
+                learner.user_id, "sourdough", "sourdough", "offered", NOW
+            )
+            job = Job(asked, learner.user_id, learner.chat_id, 77, "sourdough", "sourdough", "x")
+            fresh_store.topics.start(job)
         fresh_store.outbox.add(ADA.chat_id, "send", {"text": "owed"}, None, NOW)
         fresh_store.inbox.receive(9001, ADA.chat_id, "{}", NOW)
         fresh_store.inbox.handled(9001, NOW)
@@ -124,6 +131,8 @@ def test_yes_deletes_everything_about_the_learner_and_says_what(tutor: Tutor) ->
         "• 1 place in a lesson",
         "• 1 lesson paused for reviews",
         "• 1 answer in an open group session",
+        "• 1 topic you asked to learn",
+        "• 1 lesson being written for you",
         "• 1 message not yet delivered",
         "• 1 profile (your name and username)",
         "• 1 chat setting (whether I may write to you)",
@@ -215,7 +224,7 @@ def test_export_writes_every_table_about_the_learner_as_json(tutor: Tutor, tmp_p
     assert counts == {
         "learner": 1, "chat": 1, "positions": 1, "paused_lessons": 1, "answers": 4,
         "finished_steps": 1, "review_cards": 3, "schedules": 1, "group_answers": 1,
-        "messages_owed": 1, "updates": 1,
+        "topics_asked": 1, "lessons_being_written": 1, "messages_owed": 1, "updates": 1,
     }  # fmt: skip
     first = out["answers"][0]
     assert (first["question_id"], first["option_id"]) == ("which-way", "b")
