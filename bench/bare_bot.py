@@ -1,10 +1,11 @@
 """The floor for `bench/floor.py`: the least a python-telegram-bot bot can do for the tutor's taps.
 
 A bare PTB `Application` (updates handled concurrently, PTB's `AIORateLimiter`, no database, no
-outbox, no per-chat order or pacing) that makes, for each tap, exactly the Telegram calls the
-real bot made for that tap: answer it, settle the tapped message (`editMessageText` or
-`editMessageReplyMarkup`), then the same `sendMessage`s, in the same order, with the same
-buttons. The texts are canned: copied once from the real bot (`Shape`), never computed.
+outbox, no per-chat order or pacing) that makes, for each tap, exactly the Telegram calls the real
+bot made for that tap: answer it, settle the tapped message (`editMessageText`: an answer's feedback
+added to its question, with the question's new buttons if any; or `editMessageReplyMarkup`), then
+the same `sendMessage`s (one, for a lesson's tap), in the same order, with the same buttons. The
+texts are canned: copied once from the real bot (`Shape`), never computed.
 
 A learner takes a path: `/start <path>` gets the path's first message, and every button of the
 message a tap leaves says which tap of the path comes next (`<path>:<n>`), so the floor keeps no
@@ -31,7 +32,8 @@ from telegram.ext import (
 
 @dataclass(frozen=True)
 class Call:
-    """One flood-limited call: "send", "edit" (the tapped message's text) or "drop_buttons"."""
+    """One flood-limited call: "send", "edit" (the tapped message's text and buttons) or
+    "drop_buttons"."""
 
     op: str
     text: str = ""
@@ -93,7 +95,11 @@ async def tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     for call in shape.calls:
         if call.op == "edit" and tapped is not None:
             await context.bot.edit_message_text(
-                call.text, chat_id=chat_id, message_id=tapped, parse_mode=ParseMode.HTML
+                call.text,
+                chat_id=chat_id,
+                message_id=tapped,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(call, data),
             )
         elif call.op == "drop_buttons" and tapped is not None:
             await context.bot.edit_message_reply_markup(chat_id=chat_id, message_id=tapped)

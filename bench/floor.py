@@ -13,7 +13,7 @@ learners take step 4 side by side: even ones right first time, odd ones missing 
 for the bot a fresh SQLite file).
 
 - **the bot**: the composition root via tests/harness.running_bot, its SQLite file, and
-  production pacing per private chat (Config.chat_pace 1.0 s: a burst of 4, then one a second).
+  production pacing per private chat (Config.chat_pace 1.0 s: a burst of 3, then one a second).
 - **the floor** (bench/bare_bot.py): a bare PTB Application, concurrent updates and PTB's
   AIORateLimiter, no database; for each tap the very calls the bot made for it (recorded from the
   bot once, at the start), with the same texts and buttons.
@@ -72,9 +72,12 @@ QUESTIONS = 3  # in step 4
 OVERALL_LIMIT = 30  # calls/s with a chat_id: PTB's AIORateLimiter, on both sides
 PATHS: dict[str, tuple[str, ...]] = {
     # "=x" taps the answer with option id x (step 4's right ones are b, a, a); anything else the
-    # button whose label contains it. A check question's "d" is "I'm not sure".
-    "right": ("Step 4", "=b", "Next", "=a", "Next", "=a", "See the takeaway"),
-    "miss": ("Step 4", *("=c", "=d", "=d", "Skip", "➜") * QUESTIONS),
+    # button whose label contains it. A check question's "d" is "I'm not sure". An answer goes
+    # straight on (the feedback edited into the question, what follows in one message): a miss,
+    # the question again; a second miss, the repair and the check; the check missed, the check
+    # again; skipped, on to the next question (after the last, the step's end).
+    "right": ("Step 4", "=b", "=a", "=a"),
+    "miss": ("Step 4", *("=c", "=d", "=d", "Skip") * QUESTIONS),
 }
 SECTION = "## Floor: the bot against a bare PTB bot"
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -317,8 +320,9 @@ def shape_of(tap: Tap) -> Shape:
             labels = tuple(tuple(label for label, _ in row) for row in buttons_of(call))
             shown.append(Shown("send", p["text"], labels))
         elif call.method == "editMessageText":
-            assert "reply_markup" not in p and p["message_id"], p  # the tapped message, settled
-            shown.append(Shown("edit", p["text"]))
+            assert p["message_id"], p  # the tapped message: its answer's feedback added
+            labels = tuple(tuple(label for label, _ in row) for row in buttons_of(call))
+            shown.append(Shown("edit", p["text"], labels))
         else:
             assert "reply_markup" not in p, p  # editMessageReplyMarkup: buttons dropped
             shown.append(Shown("drop_buttons"))

@@ -7,19 +7,22 @@ hand). `run(Settings(...))` starts the fake server and the bot (stdout and stder
 the seed, and returns the `Figures`.
 
 The walk. Each learner sends `/start <course>` and plays the course step by step through the
-buttons: mostly answering (the right option about 60% of the time, a wrong one 25%, "I'm not
-sure" 15%), tapping ➜ / "Another way to see it" / "Try the check again" / "Skip for now" /
-"Start step N ➜", and after the course the next one ("All courses"). Now and then it taps twice
-on the same button, taps a button of an older prompt (one carrying a seq: answers, ➜, another
-way, try again, skip; never an older "Step N" button, which would replay a step), sends
-`/continue`, or types text. No step is ever replayed, so a question is answered at most once per
-(target, attempt). After each action the learner waits for the bot's reply: to a tap, a
-message with buttons it can act on that the bot sent after answering the tap (the outbox answers
-a tap first), or the answer "already counted" alone; to a message, a new message with buttons
-(any new message for a typed text). If nothing comes within `reply_timeout`, it sends
-`/continue` once, as a person would, and counts it in `recoveries`; if that brings nothing
-either, the learner gives up (`gave_up`). A learner stops after its share of `updates`, or when
-it has finished every course (neural-networks, then compound-interest).
+buttons: mostly answering (the right option about 60% of the time, a wrong one 25%, "I'm not sure"
+15%), tapping "Skip for now" on a check now and then, "Start step N ➜", and after the course the
+next one ("All courses"); ➜ and "Try the check again" where they show (reviews, and positions saved
+before answers went straight on). After a right first answer it sometimes taps "Another way to see
+it" on the question just answered (stateless: the bot edits that message, nothing else). Now and
+then it taps twice on the same button, taps a button of an older prompt (one carrying a seq:
+answers, ➜, another way, try again, skip; never an older "Step N" button, which would replay a
+step), sends `/continue`, or types text. No step is ever replayed, so a question is answered at most
+once per (target, attempt). After each action the learner waits for the bot's reply: to a tap, a
+message with buttons it can act on that the bot sent after answering the tap (the outbox answers a
+tap first), or the answer "already counted" alone (to "Another way to see it": its message edited,
+the button gone); to a message, a new message with buttons (any new message for a typed text). If
+nothing comes within `reply_timeout`, it sends `/continue` once, as a person would, and counts it in
+`recoveries`; if that brings nothing either, the learner gives up (`gave_up`). A learner stops after
+its share of `updates`, or when it has finished every course (neural-networks, then
+compound-interest).
 
 The faults. `chaos` at `chaos_rate` on sendMessage, editMessageText, editMessageReplyMarkup and
 answerCallbackQuery, the kind drawn from 429 (retry_after 1 s), 502 as a proxy's HTML page, a
@@ -69,14 +72,33 @@ from tests.fake_telegram import FakeTelegram, HtmlParser, Message, strip_text  #
 CONTENT = ROOT / "content"
 FIRST_USER = 70_001
 SEQ_KINDS = frozenset("anwtk")
-"""Callback kinds carrying the learner's seq: an answer, ➜, another way, try again, skip."""
+"""Callback kinds carrying the learner's seq: an answer, ➜, another way, try again, skip. A
+question's second angle (`w:<course>:<step>:<index>`, after a right answer) carries none."""
 WALK_KINDS = SEQ_KINDS | {"s", "c", "m"}
-"""Callback kinds the walk acts on (not "Review now", not /pace choices)."""
+"""Callback kinds the walk acts on (not "Review now", not /pace choices, not a second angle:
+that is tapped on the question just answered, never as a prompt)."""
 REFUSALS = frozenset(lesson_views.REFUSAL_NOTICE.values())
 ALREADY_COUNTED = "That one's done — already counted."
-VERDICT_RE = re.compile(r"^(✅ Exactly|🟡 Close|❌ Not quite|🤝 No worries)\n")
+VERDICT_RE = re.compile(r"(?:^|\n)(✅ Exactly|🟡 Close|❌ Not quite|🤝 No worries)\n")
+"""A verdict's first line: on the question answered (after "You said: …"), or opening a message
+of its own when the question could not be edited."""
+ANGLE_RATE = 0.2
+"""How often the walk reads the second angle a right first answer offers."""
+SKIP_RATE = 0.15
+"""How often the walk skips a check ("Skip for now" sits under its options, both tries)."""
 CHAOS_KINDS = ("429", "502_html", "reset", "lost_response") * 4 + ("hang",)
 LOG_LINE = re.compile(r"^\S+ \S+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) (\S+): (.*)$")
+
+
+def carries_seq(data: str) -> bool:
+    """Button data naming the learner's seq (kinds in SEQ_KINDS, a number first)."""
+    kind, _, rest = data.partition(":")
+    return kind in SEQ_KINDS and rest.split(":")[0].isdigit()
+
+
+def is_angle(data: str) -> bool:
+    """A question's second angle: `w:<course>:<step>:<index>`, no seq."""
+    return data.startswith("w:") and not carries_seq(data)
 
 
 @dataclass(frozen=True)
@@ -120,9 +142,10 @@ class Figures:
     - ``answers_saved`` / ``answer_taps_accepted``: rows in ``answers``, and answer taps the
       bot answered without a refusal toast (accepted as an answer); they must be equal.
       ``answer_taps_unanswered``: answer taps whose callback was never answered (unknown).
-    - ``answers_lost_after_feedback``: verdict feedback messages (text starting ✅ Exactly,
-      🟡 Close, ❌ Not quite or 🤝 No worries) a learner was sent for which the bot has no
-      answer row of that learner, course, step, question and target. Goal 0.
+    - ``answers_lost_after_feedback``: verdict feedback (a line ✅ Exactly, 🟡 Close, ❌ Not quite
+      or 🤝 No worries and the option's feedback, on the question answered or in a message of
+      its own) a learner was shown for which the bot has no answer row of that learner,
+      course, step, question and target. Goal 0.
     - ``duplicates``: ``sum(tg.duplicates(chat))``: a bot message seen twice in a row.
       ``duplicates_by_cause`` explains each: ``lost_response`` (the first copy is a sendMessage
       whose response the fake lost after sending it: the bot's one retry), ``kill`` (the first
@@ -472,7 +495,7 @@ class Walker(threading.Thread):
             (label, data)
             for row in message.buttons
             for label, data in row
-            if data and data.split(":")[0] in WALK_KINDS
+            if data and data.split(":")[0] in WALK_KINDS and not is_angle(data)
         ]
 
     def prompt(self) -> Message | None:
@@ -537,7 +560,7 @@ class Walker(threading.Thread):
                     return
                 continue
             extra = self.rng.random()
-            lesson = any(data[0] in SEQ_KINDS for _, data in self.walkable(prompt))
+            lesson = any(carries_seq(data) for _, data in self.walkable(prompt))
             if lesson and extra < 0.04 and self._older_tap(prompt):
                 continue
             if lesson and extra < 0.08:
@@ -561,9 +584,12 @@ class Walker(threading.Thread):
             action = self._tap("double" if double else "tap", prompt.message_id,
                                [choice, choice] if double else [choice])  # fmt: skip
             self.prompts.append(
-                (prompt.message_id, tuple(d for _, d in self.walkable(prompt) if d[0] in SEQ_KINDS))
+                (prompt.message_id, tuple(d for _, d in self.walkable(prompt) if carries_seq(d)))
             )
             if not self._waited(after, action.queries[-1]):  # after a double tap: the second
+                return
+            angle = choice.startswith("a:") and self.rng.random() < ANGLE_RATE
+            if angle and not self._angle(prompt.message_id):
                 return
             toasts = {a.callback_query_id: a.text for a in self.tg.callback_answers}
             refused_in_a_row = refused_in_a_row + 1 if toasts.get(action.queries[0]) else 0
@@ -594,6 +620,34 @@ class Walker(threading.Thread):
         self.r.note(f"learner {self.user_id}: gave up")
         return False
 
+    def _angle(self, message_id: int) -> bool:
+        """Read the second angle on the question just answered, if it offers one (a right first
+        answer): the bot answers the tap and edits that message, the button gone. False when the
+        learner gave up waiting."""
+        shown = {m.message_id: m for m in self.messages()}.get(message_id)
+        offered = [d for row in shown.buttons for _, d in row if d and is_angle(d)] if shown else []
+        if not offered:
+            return True
+        action = self._tap("angle", message_id, offered[:1])
+        if self.wait_edit(message_id, offered[0], action.queries[0]):
+            return True
+        return self._recover()
+
+    def wait_edit(self, message_id: int, data: str, query: str) -> bool:
+        """The tap on `data` answered and its button gone from the message (edited, or its
+        buttons dropped with the addition sent on its own)."""
+        started = time.monotonic()
+        deadline = started + self.r.settings.reply_timeout
+        while time.monotonic() < deadline and not self.r.stopping.is_set():
+            self.r.observe()
+            shown = {m.message_id: m for m in self.messages()}.get(message_id)
+            gone = shown is None or all(d != data for row in shown.buttons for _, d in row)
+            if query in self.r.answered_at and gone:
+                self.latencies.append(time.monotonic() - started)
+                return True
+            time.sleep(0.1)
+        return False
+
     def _older_tap(self, prompt: Message) -> bool:
         """Tap a seq button of an older prompt: still on it if any is, else a stale client's."""
         older = [(mid, datas) for mid, datas in self.prompts if mid < prompt.message_id and datas]
@@ -616,7 +670,7 @@ class Walker(threading.Thread):
             by_kind.setdefault(data.split(":")[0], []).append((label, data))
         rng = self.rng
         if "a" in by_kind:
-            if "k" in by_kind and rng.random() < 0.05:
+            if "k" in by_kind and rng.random() < SKIP_RATE:
                 return by_kind["k"][0][1]
             return self._answer(prompt, [d for _, d in by_kind["a"]])
         if "t" in by_kind:
@@ -643,7 +697,7 @@ class Walker(threading.Thread):
         return None
 
     def _answer(self, prompt: Message, datas: list[str]) -> str:
-        check = prompt.text.startswith("🔎")
+        check = "🔎 Quick check" in prompt.text  # the check comes last, after what led to it
         right, wrong, unsure = [], [], []
         for data in datas:
             _, _seq, course_id, step, question, option_id = data.split(":")
@@ -921,13 +975,16 @@ def _answers(
     by_text = _feedback_texts(r.library)
     for w in walkers:
         for message in r.tg.chat_messages(w.user_id):
-            if not VERDICT_RE.match(message.text):
-                continue
-            places = by_text.get(message.text, set())
-            if not any((w.user_id, *place) in saved for place in places):
+            for verdict in VERDICT_RE.finditer(message.text):
+                at = verdict.start(1)
+                shown = [text for text in by_text if message.text.startswith(text, at)]
+                places = by_text[max(shown, key=len)] if shown else set()
+                if any((w.user_id, *place) in saved for place in places):
+                    continue
                 f.answers_lost_after_feedback += 1
                 f.feedback_detail.append(
-                    f"learner {w.user_id} message {message.message_id}: {message.text[:60]!r} "
+                    f"learner {w.user_id} message {message.message_id}: "
+                    f"{message.text[at : at + 60]!r} "
                     f"({sorted(places)}) has no answer row; {_cause_of(r, w, message, keys)}"
                 )
 
@@ -957,11 +1014,11 @@ def _no_way_forward(
                                   f"(message > {after})")  # fmt: skip
             continue
         for _, data in w.walkable(message):
-            kind, *rest = data.split(":")
-            if kind in SEQ_KINDS and int(rest[0]) != seqs.get(w.user_id):
+            seq = data.split(":")[1]
+            if carries_seq(data) and int(seq) != seqs.get(w.user_id):
                 f.no_way_forward += 1
                 f.stuck_detail.append(
-                    f"learner {w.user_id}: /continue showed seq {rest[0]}, position is at "
+                    f"learner {w.user_id}: /continue showed seq {seq}, position is at "
                     f"{seqs.get(w.user_id)}: {message.text[:60]!r}"
                 )
                 break
@@ -1036,7 +1093,7 @@ def _cause(
     tapped_at = next((t for t, query in reversed(answered_at) if t <= second), 0.0)
     if tap is not None and tapped_at >= first:
         double = next((a for a in w.actions if a.kind == "double" and a.queries[1] == tap), None)
-        if double is not None and double.datas[1][0] in SEQ_KINDS:
+        if double is not None and carries_seq(double.datas[1]):
             return "double_tap_reshown"
         if double is not None:
             return "double_tap_menu"

@@ -174,7 +174,7 @@ def test_each_update_handled_is_one_json_line_with_kind_chat_latency_and_outcome
         bot = start_bot(bot_env(tg, tmp_path, LOG_FORMAT="json"))
         try:
             say(tg, "/start neural-networks", "How a neural network learns")
-            tap(tg, "Step 4", "Question 1 of 3")
+            tap(tg, "Step 4", "How a neural network learns · Step 4")  # intro and question 1
             say(tg, "hello", "")
             tg.tap(ADA, tg.last_message(ADA).message_id, "made-up", forge=True)
             tg.wait_for(lambda t: not t.unanswered_queries())

@@ -33,9 +33,9 @@ from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from bot.content import Library
-from bot.core.model import Learner, Position, Refusal, Schedule
+from bot.core.model import Learner, Phase, Position, Refusal, Schedule
 from bot.store import Store
-from bot.tutor import COMMANDS, Reply, Tutor
+from bot.tutor import COMMANDS, Extend, Reply, Tutor
 from bot.views import callbacks, menus
 from bot.views.lesson import REFUSAL_NOTICE
 from bot.views.message import MAX_TEXT, Button, Message, esc, plain, split, visible_length
@@ -130,8 +130,15 @@ def state(store: Store, learner: Learner) -> State:
     return State(lesson, store.schedules.get(learner), store.schedules.next_remind_at(learner))
 
 
+def on_screen(reply: Reply) -> list[Message]:
+    """What a reply shows: the addition to the tapped message (an answer's feedback, a second
+    angle), then the new messages."""
+    added = [reply.tapped.added] if isinstance(reply.tapped, Extend) else []
+    return [*added, *reply.messages]
+
+
 def button_data(reply: Reply) -> list[str]:
-    return [b.data for m in reply.messages for row in m.buttons for b in row]
+    return [b.data for m in on_screen(reply) for row in m.buttons for b in row]
 
 
 # --- What Telegram accepts ---------------------------------------------------------------------
@@ -154,14 +161,15 @@ def check_message(message: Message) -> None:
 def check_reply(reply: Reply) -> None:
     assert reply.outcome in {"ok", "refused", "forged"}
     assert reply.toast is None or 0 < len(reply.toast) <= 200, reply.toast
-    for message in reply.messages:
+    for message in on_screen(reply):  # an addition too: sent alone when the edit can't take it
         check_message(message)
 
 
 # --- Callback data ------------------------------------------------------------------------------
 
 COURSE_IDS = ("neural-networks", "compound-interest")
-ARITY = {"m": 0, "c": 1, "s": 2, "a": 5, "n": 1, "w": 1, "t": 1, "k": 1, "v": 0, "p": 2}
+ARITY = {"m": 0, "c": 1, "s": 2, "a": 5, "n": 1, "w": 1, "t": 1, "k": 1, "v": 0, "p": 2, "o": 1}
+"""Fields per prefix ("w" also takes 3: a question's second angle, `w:<course>:<step>:<index>`)."""
 ODD_NUMBERS = (
     *("", " 1", "1 ", "+1", "-1", "-0", "1_0", "0x1", "1e3", "01", "0004", "4\n", "\u200f4"),
     *("²", "٣", "١٢", "１２", "４", "𝟙", "Ⅳ", "½", "NaN", "inf", "٣" * 13, "9" * 12, "9" * 13),
@@ -171,6 +179,7 @@ WORDS = (
     *("neural-networks ", "Neural-Networks", "neural_networks", "neural-networks\x00"),
     *("a", "b", "c", "d", "e", "A", "B", "ab", "z", "g", "t", "k", "zone", "time", "deadline"),
     *("1-a-day", "2-a-day", "weekends", "20261201", "20261124", "99999999", "..", "/", "None"),
+    *("pace", "topic", "start", "forget", "admin", "Pace", "pace "),
 )
 NUMBERS = st.one_of(
     st.integers(-3, 20),
@@ -231,7 +240,12 @@ def plausible(draw: st.DrawFn, seq: int) -> str:
     """Well-formed data near what is live: the seq around the learner's, real courses, steps,
     questions and options. The taps most likely to slip through if a check were missing."""
     near = st.integers(max(seq - 3, 0), seq + 3)
-    kind = draw(st.sampled_from("aanwtks"))
+    kind = draw(st.sampled_from("aanwtksgo"))
+    if kind == "g":  # a question's second angle: no seq, any question, real or not
+        course = draw(st.sampled_from(COURSE_IDS))
+        return f"w:{course}:{draw(st.integers(0, 5))}:{draw(st.integers(0, 4))}"
+    if kind == "o":
+        return f"o:{draw(st.sampled_from(['pace', 'deadline', 'topic', 'forget', 'stop']))}"
     if kind == "a":
         course = draw(st.sampled_from(COURSE_IDS))
         step, question = draw(st.integers(0, 5)), draw(st.integers(0, 4))
@@ -243,8 +257,9 @@ def plausible(draw: st.DrawFn, seq: int) -> str:
 
 
 # Actions that may legitimately change something whatever button they came from: opening a step
-# (any step, any time), starting due reviews, and pace buttons (they need no live message).
-ALWAYS_LIVE = (callbacks.OpenStep, callbacks.Review, callbacks.Pace)
+# (any step, any time), starting due reviews, pace buttons and the commands offered as buttons
+# (they need no live message), and a question's second angle (it changes nothing at all).
+ALWAYS_LIVE = (callbacks.OpenStep, callbacks.Review, callbacks.Pace, callbacks.Run, callbacks.Angle)
 
 
 def open_step_4(world: World, learner: Learner) -> list[Reply]:
@@ -298,8 +313,10 @@ def test_any_callback_data_is_harmless(
     elif data not in live and not isinstance(action, ALWAYS_LIVE):
         # A lesson button that is not on screen: refused above, never taken.
         assert after == before, f"{data!r} is no live button, yet it changed the state"
-    elif isinstance(action, callbacks.Pace):
+    elif isinstance(action, callbacks.Pace | callbacks.Run):
         assert after.lesson == before.lesson, f"pace button {data!r} changed the lesson"
+    if isinstance(action, callbacks.Angle):
+        assert after == before, f"the second angle {data!r} changed the learner's state"
     for shown in button_data(reply)[:1]:  # what the bot just showed names something live
         assert tutor.tap(learner, shown).outcome != "forged", shown
 
@@ -307,9 +324,10 @@ def test_any_callback_data_is_harmless(
 @pytest.mark.parametrize(
     "taps",
     [
-        # right first time, the other angle seen; only "Next question" (n:3) is on screen
-        ["a:1:neural-networks:4:0:b", "w:2"],
-        # hypothesis' minimal example: wrong, close on the second try, the check right (n:4)
+        # right first time, the other angle read (it changes nothing): question 2 is on screen
+        ["a:1:neural-networks:4:0:b", "w:neural-networks:4:0"],
+        # hypothesis' minimal example: wrong, close on the second try, the check right (on to
+        # question 2, where "Next question" used to wait)
         ["a:1:neural-networks:4:0:a", "a:2:neural-networks:4:0:c", "a:3:neural-networks:4:0:c"],
     ],
 )
@@ -319,13 +337,36 @@ def test_a_forged_another_way_changes_nothing(world: World, taps: list[str]) -> 
     for data in taps:
         assert tutor.tap(learner, data).outcome == "ok", data
     seq = store.positions.current(learner).seq
-    assert button_data(tutor.command(learner, "continue")) == [f"n:{seq}"]
+    answers = button_data(tutor.command(learner, "continue"))  # the question, nothing else
+    assert answers and all(data.startswith(f"a:{seq}:") for data in answers), answers
     before = state(store, learner)
 
     reply = tutor.tap(learner, f"w:{seq}")  # no such button on screen
 
     assert reply.outcome in ("forged", "refused"), reply
     assert state(store, learner) == before
+
+
+def test_a_forged_another_way_changes_nothing_after_feedback_saved_before_answers_went_on(
+    world: World,
+) -> None:
+    """A lesson resting after its feedback (saved before answers went straight on), the other
+    angle already seen: only "Next question" is on screen."""
+    tutor, store, learner = world.tutor, world.store, world.new_learner()
+    open_step_4(world, learner)
+    rested = Position(
+        "neural-networks", 4, 0, Phase.ANSWERED, 3, chosen="b", another_way_shown=True
+    )
+    with store.transaction():
+        store.positions.put(learner, rested, None, world.clock.now)
+    assert button_data(tutor.command(learner, "continue")) == ["n:3"]
+    before = state(store, learner)
+
+    reply = tutor.tap(learner, "w:3")  # no such button on screen
+
+    assert reply.outcome in ("forged", "refused"), reply
+    assert state(store, learner) == before
+    assert tutor.tap(learner, "n:3").outcome == "ok"  # the way on still works
 
 
 # --- Typed text and commands --------------------------------------------------------------------
