@@ -295,3 +295,16 @@ def test_continue_after_the_last_review_says_all_caught_up(library: Library) -> 
     assert isinstance(done, Turn) and done.position.phase is Phase.FINISHED
     again = engine.resume(library.course(COURSE), done.position, History())
     assert again.say == (Note("all_reviewed"),)
+
+
+def test_a_reviewed_card_offers_no_seq_bound_second_angle(library: Library) -> None:
+    """In a review, the feedback offers the stateless angle; the position resting after it
+    has only "Next review", so no tap on it can move the seq from under that button."""
+    started = review.start(library, None, due(WHICH_WAY), None)
+    answered = tap(library, started, "b")
+    assert answered.feedback.angle_of == (COURSE, STEP, 0)
+    p = answered.position
+    again = engine.resume(library.course(COURSE), p, History())
+    moving_on = [s for s in again.say if isinstance(s, MoveOn)]
+    assert moving_on and not moving_on[0].offer_another_way
+    assert engine.show_another_way(library, p, p.seq) is engine.Refusal.UNKNOWN

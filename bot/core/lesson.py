@@ -174,7 +174,7 @@ def answer(
     return replace(
         turn,
         position=replace(turn.position, chosen=option.id),
-        feedback=Feedback(question, option, where if _offers_another_way(step, chose) else None),
+        feedback=Feedback(question, option, where if _right_first_time(step, chose) else None),
         answer=record,
         chosen=option,
     )
@@ -375,13 +375,21 @@ def _move_on(step: Step, p: Position, offer: bool = False) -> MoveOn:
     return MoveOn(p.seq, offer_another_way=offer, to_takeaway=last, reviewing=p.reviewing)
 
 
-def _offers_another_way(step: Step, p: Position) -> bool:
+def _right_first_time(step: Step, p: Position) -> bool:
+    """A lesson question with a second angle, answered right at the first attempt: its angle
+    is one tap away, for those who want it."""
     question = step.questions[p.question]
+    chosen = question.option(p.chosen or "")
     return (
         p.target is Target.QUESTION
-        and not p.another_way_shown
         and question.another_way is not None
-        and question.option(p.chosen or "") is not None
-        and question.option(p.chosen or "").verdict.is_right
+        and chosen is not None
+        and chosen.verdict.is_right
         and p.attempt == 1
     )
+
+
+def _offers_another_way(step: Step, p: Position) -> bool:
+    """The seq-bound "Another way" button of a lesson position resting after its feedback
+    (saved before answers went straight on): offered once, never in a review."""
+    return _right_first_time(step, p) and not p.reviewing and not p.another_way_shown
