@@ -4,6 +4,7 @@ Bot API server over real HTTP, with a real SQLite file; plus a scripted learner 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -20,7 +21,20 @@ from bot.telegram.app import ALLOWED_UPDATES, build_application, utc_now
 from bot.telegram.ordering import PerChatOrder
 from bot.tutor import Tutor
 from tests.conftest import CONTENT
-from tests.fake_telegram import FakeTelegram, Message
+from tests.fake_telegram import Call, FakeTelegram, Message
+
+FLOOD_LIMITED = re.compile(r"(send|edit|copy|forward)[A-Z]")
+"""Calls Telegram paces per chat (about one a second in a private chat): every send and edit.
+answerCallbackQuery is free, and so are reads."""
+
+
+def shown_calls(tg: FakeTelegram, chat_id: int, since: int = 0) -> list[Call]:
+    """The flood-limited calls the bot made to one chat, from `tg.calls[since:]` on."""
+    return [
+        call
+        for call in tg.calls[since:]
+        if FLOOD_LIMITED.match(call.method) and str(call.params.get("chat_id")) == str(chat_id)
+    ]
 
 
 @dataclass
@@ -132,6 +146,16 @@ class Learner:
 
     def last(self) -> Message:
         return self.messages()[-1]
+
+    def now(self, message: Message) -> Message:
+        """`message` as it reads now, after any edits since it was looked at."""
+        return next(
+            m for m in self.tg.chat_messages(self.chat_id) if m.message_id == message.message_id
+        )
+
+    def calls_since(self, since: int) -> list[Call]:
+        """The flood-limited calls the bot made to this chat from `tg.calls[since:]` on."""
+        return shown_calls(self.tg, self.chat_id, since)
 
     def texts(self) -> list[str]:
         return [m.text for m in self.messages()]

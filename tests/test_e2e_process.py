@@ -108,9 +108,10 @@ def test_kill_9_mid_lesson_loses_nothing_and_sigterm_stops_cleanly(tmp_path: Pat
         first = start_bot(env)
         try:
             say(tg, "/start neural-networks", "How a neural network learns")
-            tap(tg, "Step 4", "Question 1 of 3")
-            tap(tg, "A", "Question 1 of 3")  # Not quite: another angle, then a second try
+            tap(tg, "Step 4", "How a neural network learns · Step 4 of 4")  # with question 1
+            tap(tg, "A", "Another way to see it")  # Not quite: the other angle, a second try
             second_try = tg.last_message(ADA)
+            assert "\n\nQuestion 1 of 3\n\n" in second_try.text
         finally:
             first.kill()  # SIGKILL: no chance to clean up
             first.wait(10)
@@ -119,14 +120,17 @@ def test_kill_9_mid_lesson_loses_nothing_and_sigterm_stops_cleanly(tmp_path: Pat
         try:
             say(tg, "/continue", "Question 1 of 3")  # exactly where Ada was
             resumed = tg.last_message(ADA)
-            assert (resumed.text, resumed.buttons) == (second_try.text, second_try.buttons)
+            question = second_try.text[second_try.text.index("Question 1 of 3") :]
+            assert (resumed.text, resumed.buttons) == (question, second_try.buttons)
             right = next(
                 line.split("  ", 1)[0]
                 for line in resumed.text.splitlines()
                 if line.endswith("Against the gradient (the opposite direction)")
             )
             tap(tg, right, "That's it — the second angle did it.")
-            tap(tg, "Next question", "Question 2 of 3")
+            assert "\n\nQuestion 2 of 3\n\n" in tg.last_message(ADA).text  # and on, at once
+            answered = next(m for m in tg.chat_messages(ADA) if m.message_id == resumed.message_id)
+            assert "You said: Against the gradient" in answered.text
         finally:
             started = time.monotonic()
             second.send_signal(signal.SIGTERM)
@@ -139,46 +143,48 @@ def test_kill_9_mid_lesson_loses_nothing_and_sigterm_stops_cleanly(tmp_path: Pat
 
 
 def test_kill_9_loses_no_tap_and_repeats_none(tmp_path: Path) -> None:
-    """The answer is saved and its feedback is stuck in a hanging sendMessage; a /continue is
-    received and confirmed to Telegram, waiting its turn. kill -9. After the restart the
-    feedback arrives (from the outbox) and /continue is handled (from the inbox); the answer is
-    saved once. Before the outbox and inbox, both were lost."""
+    """The answer is saved and its feedback (the edit of the question) is stuck in a hanging
+    editMessageText, the next question queued behind it; a /continue is received and confirmed
+    to Telegram, waiting its turn. kill -9. After the restart the feedback and the next
+    question arrive (from the outbox), once each, and /continue is handled (from the inbox);
+    the answer is saved once. Before the outbox and inbox, all of it was lost."""
     with FakeTelegram() as tg:
         tg.add_user(ADA, "Ada")
         env = bot_env(tg, tmp_path)
         first = start_bot(env)
         try:
             say(tg, "/start neural-networks", "How a neural network learns")
-            tap(tg, "Step 4", "Question 1 of 3")
+            tap(tg, "Step 4", "How a neural network learns · Step 4 of 4")
             question = tg.last_message(ADA)
-            tg.hang_next("sendMessage", 60, times=5)  # the feedback never gets through
+            tg.hang_next("editMessageText", 60, times=5)  # the feedback never gets through
             tg.tap_button(ADA, question.message_id, "B")
-            answered = lambda t: any(  # noqa: E731
-                m.message_id == question.message_id and "You said:" in m.text
-                for m in t.chat_messages(ADA)
-            )
-            tg.wait_for(answered)
+            tg.wait_for(lambda t: t.injected["hang"] >= 1)  # answered, its edit under way
             tg.send_text(ADA, "/continue")
             tg.wait_for(lambda t: t.pending_updates() == 0)  # confirmed to Telegram
         finally:
             first.kill()
             first.wait(10)
-        assert not any(t.startswith("✅ Exactly") for t in tg.sent_texts(ADA))
+        assert not any("✅ Exactly" in t for t in tg.sent_texts(ADA))
+        assert not any("Question 2 of 3" in t for t in tg.sent_texts(ADA))
         tg.clear_faults()
 
         second = start_bot(env)
         try:
-            tg.wait_for(lambda t: sum(s.startswith("✅ Exactly") for s in t.sent_texts(ADA)) == 2)
-            tap(tg, "Next question", "Question 2 of 3")
+            tg.wait_for(lambda t: sum("Question 2 of 3" in s for s in t.sent_texts(ADA)) == 2, 20)
+            tap(tg, "A", "Now put the whole loop together")  # question 2, on the /continue copy
         finally:
             second.send_signal(signal.SIGTERM)
             output, _ = second.communicate(timeout=20)
         assert "Traceback" not in output and "ERROR" not in output, output
         texts = tg.sent_texts(ADA)
-        assert sum(t.startswith("✅ Exactly") for t in texts) == 2  # the feedback, then /continue
-        assert sum(t.startswith("Question 2 of 3") for t in texts) == 1
+        answered = next(m for m in tg.chat_messages(ADA) if m.message_id == question.message_id)
+        assert answered.edited == 1 and "You said: Against the gradient" in answered.text
+        assert sum("✅ Exactly" in t for t in texts) == 2  # question 1 answered, then question 2
+        bridge = "So the step is a subtraction."
+        assert sum(t.startswith(bridge) for t in texts) == 1  # the next question, sent once
+        assert sum(t.startswith("Question 2 of 3") for t in texts) == 1  # /continue's
         with sqlite3.connect(tmp_path / "data" / "tutor.db") as db:
-            assert db.execute("select count(*) from answers").fetchone() == (1,)
+            assert db.execute("select count(*) from answers").fetchone() == (2,)
             assert db.execute("select count(*) from outbox").fetchone() == (0,)
             unhandled = db.execute("select count(*) from updates where handled_at is null")
             assert unhandled.fetchone() == (0,)

@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.content import Library
 from bot.core.model import Learner as StoreLearner
-from bot.core.model import Refusal
+from bot.core.model import Phase, Position, Refusal, Target
 from bot.views import lesson as render
+from bot.views.message import plain
 from tests.conftest import NOW
 from tests.fake_telegram import FakeTelegram
 from tests.harness import Learner, RunningBot, running_bot
+from tests.seed import read_seed
 from tests.test_e2e_lesson import open_step_4
 
 ADA, BOB = 1001, 1002
+BRIDGE = read_seed().bridges[0]  # from question 1 of step 4 to question 2
 
 
 def answer_texts(tg: FakeTelegram) -> list[str | None]:
@@ -32,13 +37,37 @@ async def test_a_second_tap_on_the_same_question_counts_once(
     await open_step_4(ada)
     question = ada.with_buttons()
     data = question.buttons[0][1][1]  # "B": the right answer
+    since = len(tg.calls)
     tg.tap(ADA, question.message_id, data)
     tg.tap(ADA, question.message_id, data)
     await ada.settle()
     assert bot.store.db["answers"].count == 1
     assert answer_texts(tg)[-1] == render.REFUSAL_NOTICE[Refusal.ALREADY_COUNTED]
     assert sum("✅ Exactly" in t for t in ada.texts()) == 1
+    assert sum(t.startswith(f"{BRIDGE}\n\nQuestion 2 of 3") for t in ada.texts()) == 1
+    # The second tap costs nothing but its notice: the lesson had moved on to question 2.
+    assert [c.method for c in ada.calls_since(since)] == ["editMessageText", "sendMessage"]
     assert tg.unanswered_queries() == []
+
+
+async def test_a_second_tap_on_a_missed_question_counts_once_too(
+    tg: FakeTelegram, bot: RunningBot
+) -> None:
+    ada = Learner(tg, bot, ADA)
+    await open_step_4(ada)
+    question = ada.with_buttons()
+    data = question.buttons[0][0][1]  # "A": Not quite
+    since = len(tg.calls)
+    tg.tap(ADA, question.message_id, data)
+    tg.tap(ADA, question.message_id, data)
+    await ada.settle()
+    assert bot.store.db["answers"].count == 1
+    assert answer_texts(tg)[-1] == render.REFUSAL_NOTICE[Refusal.ALREADY_COUNTED]
+    assert sum("❌ Not quite" in t for t in ada.texts()) == 1
+    assert sum(t.startswith("Another way to see it") for t in ada.texts()) == 1
+    assert [c.method for c in ada.calls_since(since)] == ["editMessageText", "sendMessage"]
+    current = bot.store.positions.current(ada_learner())
+    assert current is not None and current.attempt == 2  # the second try waits, untouched
 
 
 async def test_a_tap_on_an_older_question_changes_nothing_and_shows_where_you_are(
@@ -48,15 +77,20 @@ async def test_a_tap_on_an_older_question_changes_nothing_and_shows_where_you_ar
     await open_step_4(ada)
     old_copy = ada.with_buttons()
     await ada.says("/continue")  # the same question again, as a new message
-    await ada.taps("B")
-    await ada.taps("Next question")
+    await ada.taps("B")  # answered there: question 2 follows at once
+    await ada.taps("C", old_copy)  # the question just answered, from its older copy
+    assert answer_texts(tg)[-1] == render.REFUSAL_NOTICE[Refusal.ALREADY_COUNTED]
+    assert bot.store.db["answers"].count == 1
+    await ada.taps("A")  # question 2, right: question 3 follows
     answers_before = bot.store.db["answers"].count
-    await ada.taps("C", old_copy)
+    await ada.taps("C", old_copy)  # two questions back now
     assert answer_texts(tg)[-1] == render.REFUSAL_NOTICE[Refusal.OUTDATED]
     assert bot.store.db["answers"].count == answers_before
-    assert ada.last().text.startswith("Question 2 of 3")
-    await ada.taps("A")  # the re-shown question is live
-    assert ada.last().text.startswith("✅ Exactly")
+    assert ada.now(old_copy).text == old_copy.text  # nothing was added to it
+    shown = ada.last()
+    assert shown.text.startswith("Question 3 of 3")
+    await ada.taps("A", shown)  # the re-shown question is live
+    assert "✅ Exactly" in ada.now(shown).text
 
 
 @pytest.mark.parametrize(
@@ -105,9 +139,11 @@ async def test_an_expired_callback_query_does_not_stop_the_lesson(
         400,
         "Bad Request: query is too old and response timeout expired or query ID is invalid",
     )
+    question = ada.last()
     tg.tap_button(ADA, None, "B")
     await ada.settle()
-    assert ada.last().text.startswith("✅ Exactly")
+    assert "✅ Exactly" in ada.now(question).text
+    assert ada.last().text.startswith(f"{BRIDGE}\n\nQuestion 2 of 3")
 
 
 async def test_a_learner_who_blocked_the_bot_is_marked_inactive_not_an_error(
@@ -128,7 +164,8 @@ async def test_two_learners_tapping_at_once_are_both_served_in_order(
     ada, bob = Learner(tg, bot, ADA, "Ada"), Learner(tg, bot, BOB, "Bob")
     await open_step_4(ada)
     await open_step_4(bob)
-    tg.delay("sendMessage", 1.0, chat_id=ADA)  # Telegram is slow for Ada only
+    for method in ("editMessageText", "sendMessage"):  # Telegram is slow for Ada only
+        tg.delay(method, 1.0, chat_id=ADA)
     tg.tap_button(ADA, None, "B")
     tg.send_text(ADA, "/help")  # queued behind the tap: must come after its feedback
     tg.tap_button(BOB, None, "C")
@@ -136,9 +173,9 @@ async def test_two_learners_tapping_at_once_are_both_served_in_order(
     assert not any("✅ Exactly" in t for t in ada.texts()), "Bob waited for Ada"
     assert bob_feedback
     await ada.settle()
-    texts = ada.texts()
-    exactly = next(i for i, t in enumerate(texts) if t.startswith("✅ Exactly"))
-    helped = next(i for i, t in enumerate(texts) if t.startswith("What I can do"))
+    to_ada = [plain(call.params["text"]) for call in ada.calls_since(0)]  # in the order made
+    exactly = next(i for i, text in enumerate(to_ada) if "✅ Exactly" in text)
+    helped = next(i for i, text in enumerate(to_ada) if text.startswith("What I can do"))
     assert exactly < helped
 
 
@@ -150,17 +187,20 @@ async def test_a_restart_changes_nothing_for_the_learner(tg: FakeTelegram, tmp_p
         await ada.taps("A")  # Not quite: another angle, and the question again, shuffled
         before = first.store.positions.current(ada_learner())
         shown = ada.last()
+        assert shown.text.startswith("Another way to see it")
         assert first.errors == []
     async with running_bot(tg, db) as second:
         ada.bot = second
         await ada.says("/continue")
         assert second.store.positions.current(ada_learner()) == before
-        assert ada.last().text == shown.text  # the same second try, in the same order
-        assert ada.last().buttons == shown.buttons
-        await ada.taps(letter_of(ada.last(), "Against the gradient (the opposite direction)"))
-        assert ada.messages()[-2].text.startswith("✅ Exactly")
-        await ada.taps("Next question")
-        assert ada.last().text.startswith("Question 2 of 3")
+        resumed = ada.last()  # the same second try, in the same order
+        assert resumed.text == shown.text[shown.text.index("Question 1 of 3") :]
+        assert resumed.buttons == shown.buttons
+        await ada.taps(letter_of(resumed, "Against the gradient (the opposite direction)"))
+        assert "✅ Exactly" in ada.now(resumed).text
+        assert ada.last().text.startswith(
+            f"That's it — the second angle did it.\n\n{BRIDGE}\n\nQuestion 2 of 3"
+        )
         assert second.errors == []
 
 
@@ -187,16 +227,21 @@ async def test_reviews_and_the_map_survive_a_restart(tg: FakeTelegram, tmp_path:
         await ada.says("/start")
         assert ada.last().text == "🔁 1 idea is due for review — /review"
         await ada.says("/review")
-        assert ada.messages()[-2].text.startswith("🔁 Review time: 1 due.")
-        assert ada.last().text.startswith("🔁 Review · How a neural network learns, step 4")
-        await ada.taps(letter_of(ada.last(), "Against the gradient (the opposite direction)"))
-        assert ada.messages()[-1].text.startswith("✅ Exactly")
-        await ada.taps("Next review")
-        done = ada.messages()[-2].text
-        assert done.startswith("✅ All caught up on reviews. The next one is due in ")
-        assert "Back to your lesson" in done
-        assert ada.last().text.startswith("✅ Exactly")  # where the lesson was
-        assert ada.buttons() == ["Another way to see it", "Next question ➜"]
+        card = ada.last()  # the reviews' intro and the first card: one message
+        assert card.text.startswith(
+            "🔁 Review time: 1 due. One at a time, options shuffled.\n\n"
+            "🔁 Review · How a neural network learns, step 4"
+        )
+        await ada.taps(letter_of(card, "Against the gradient (the opposite direction)"))
+        assert "✅ Exactly" in ada.now(card).text
+        assert ada.buttons(ada.now(card))[-1] == "Next review ➜"
+        await ada.taps("Next review", ada.now(card))
+        done = ada.last()  # all caught up, and the lesson where it was: question 2
+        assert done.text.startswith("✅ All caught up on reviews. The next one is due in ")
+        assert "Back to your lesson, right where you were:\n\nQuestion 2 of 3" in done.text
+        await ada.taps("A", done)  # its buttons are live
+        assert "✅ Exactly" in ada.now(done).text
+        assert ada.last().text.startswith("Now put the whole loop together")
         assert second.errors == []
 
 
@@ -216,8 +261,11 @@ async def test_many_learners_at_once_are_all_served(tg: FakeTelegram, bot: Runni
     for learner in crowd:
         tg.tap_button(learner.user_id, None, "Step 4")
     await crowd[0].settle()
+    questions = [learner.with_buttons() for learner in crowd]
     await asyncio.gather(*(learner.taps("B") for learner in crowd))
-    assert all(learner.last().text.startswith("✅ Exactly") for learner in crowd)
+    for learner, question in zip(crowd, questions, strict=True):
+        assert "✅ Exactly" in learner.now(question).text
+        assert learner.last().text.startswith(f"{BRIDGE}\n\nQuestion 2 of 3")
     assert bot.store.db["answers"].count == 20
 
 
@@ -246,8 +294,7 @@ async def test_a_returning_learner_is_welcomed_back_to_where_they_were(
 ) -> None:
     ada = Learner(tg, bot, ADA)
     await open_step_4(ada)
-    await ada.taps("B")
-    await ada.taps("Next question")
+    await ada.taps("B")  # question 2 follows at once
     await ada.says("/start")
     assert ada.last().text == "Welcome back! You were on Step 4, question 2. /continue picks it up."
 
@@ -267,3 +314,77 @@ async def test_a_surprise_after_the_tap_was_answered_does_not_answer_it_twice(
     assert ada.last().text.startswith("Sorry — something went wrong on my side.")
     assert [str(e) for e in bot.errors] == ["edit failed oddly"]
     bot.errors.clear()  # caused on purpose; the tg fixture still checks nothing was refused
+
+
+async def test_feedback_whose_edit_is_refused_comes_as_a_message_of_its_own(
+    tg: FakeTelegram, bot: RunningBot, library: Library
+) -> None:
+    """The question can no longer be edited (deleted, say): the question with the choice,
+    the verdict and the other angle's button comes as a message of its own instead, so the
+    feedback is never lost."""
+    ada = Learner(tg, bot, ADA)
+    await open_step_4(ada)
+    question = ada.last()
+    tg.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
+    await ada.taps("B", question)
+    right = library.course("neural-networks").step(4).questions[0].option("b")
+    feedback, following = ada.messages()[-2:]
+    added = f"You said: {right.text}\n\n✅ Exactly\n{right.feedback}"
+    assert feedback.text == f"{question.text}\n\n{added}"
+    assert ada.now(question).text == question.text
+    assert ada.buttons(feedback) == ["Another way to see it"]
+    assert following.text.startswith(f"{BRIDGE}\n\nQuestion 2 of 3")
+    await ada.taps("Another way to see it", feedback)
+    assert ada.now(feedback).text.endswith(f"Another way to see it\n{read_seed().another_way}")
+
+
+async def test_next_question_saved_before_answers_went_straight_on_still_works(
+    tg: FakeTelegram, bot: RunningBot
+) -> None:
+    """A learner who stopped at an answer's feedback before the change (their position rests
+    there, with "Next question ➜" under it) finds it as they left it, and its buttons work."""
+    ada = Learner(tg, bot, ADA)
+    await open_step_4(ada)
+    asking = bot.store.positions.current(ada_learner())
+    assert asking is not None
+    resting = replace(asking, phase=Phase.ANSWERED, seq=asking.seq + 1, chosen="b")
+    save(bot, resting)
+    await ada.says("/continue")
+    assert ada.last().text.startswith("✅ Exactly")
+    assert ada.buttons() == ["Another way to see it", "Next question ➜"]
+    await ada.taps("Another way to see it")
+    assert ada.last().text == f"Another way to see it\n{read_seed().another_way}"
+    assert ada.buttons() == ["Next question ➜"]
+    await ada.taps("Next question")
+    assert ada.last().text.startswith(f"{BRIDGE}\n\nQuestion 2 of 3")
+    await ada.taps("A")  # and on in the new way: the answer goes on to question 3 at once
+    assert ada.last().text.startswith("Now put the whole loop together")
+
+
+async def test_try_the_check_again_saved_before_the_change_still_works(
+    tg: FakeTelegram, bot: RunningBot, library: Library
+) -> None:
+    check = library.course("neural-networks").step(4).questions[0].check
+    right = next(o for o in check.options if o.verdict.is_right)
+    wrong = next(o for o in check.options if not o.verdict.is_right)
+    ada = Learner(tg, bot, ADA)
+    await open_step_4(ada)
+    asking = bot.store.positions.current(ada_learner())
+    assert asking is not None
+    missed = replace(
+        asking, phase=Phase.CHECK_MISSED, seq=asking.seq + 3, target=Target.CHECK,
+        attempt=1, chosen=wrong.id,
+    )  # fmt: skip
+    save(bot, missed)
+    await ada.says("/continue")
+    assert ada.buttons() == ["Try the check again", "Skip for now"]
+    await ada.taps("Try the check again")
+    assert ada.last().text.startswith("🔎 Quick check")
+    await ada.taps(right.text)
+    assert ada.last().text.startswith(f"Got it — that's the idea. On we go.\n\n{BRIDGE}")
+
+
+def save(bot: RunningBot, position: Position) -> None:
+    """Put the learner where a bot from before the change left them."""
+    with bot.store.transaction():
+        bot.store.positions.put(ada_learner(), position, None, NOW)

@@ -27,14 +27,20 @@ def test_a_whole_step_plays_from_piped_input(seed: Seed, library: Library) -> No
     check_right = next(
         i for i, o in enumerate(step.questions[1].check.options, 1) if o.verdict.is_right
     )
-    q1 = "2\n1\n1\n"  # right; "Another way to see it"; next
-    q2 = f"3\n4\n{check_right}\n1\n"  # Close; unsure on the second try; the check, right; next
-    q3 = "4\n4\n5\n1\n"  # unsure twice; "Skip for now" on the check; see the takeaway
+    # Right on question 1: its other angle (1) is offered above question 2's options (2-5).
+    q1 = "2\n1\n"  # right; "Another way to see it" (question 2's options stay on offer)
+    q2 = f"3\n4\n{check_right}\n"  # Close; unsure on the second try; the check, right
+    q3 = "4\n4\n5\n"  # unsure twice; "Skip for now" on the check: the step ends
     result = play("neural-networks", "--step", "4", stdin=q1 + q2 + q3)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert out.startswith(f"{seed.header}\n{seed.title}\n\n{seed.intro}")
-    assert f"✅ Exactly\n{seed.questions[0].options[1].feedback}" in out
+    assert out.startswith(
+        f"{seed.header}\n{seed.title}\n\n{seed.intro}\n\nQuestion 1 of 3\n\n"
+        f"{seed.questions[0].prompt}"
+    )
+    assert "  1) Another way to see it\n  2) A\n" in out
+    right = seed.questions[0].options[1]
+    assert f"You said: {right.text}\n\n✅ Exactly\n{right.feedback}" in out
     assert f"Another way to see it\n{seed.another_way}" in out
     assert f"🟡 Close\n{seed.questions[1].options[2].feedback}" in out
     assert "Have another go: same question, options in a new order." in out
@@ -44,6 +50,8 @@ def test_a_whole_step_plays_from_piped_input(seed: Seed, library: Library) -> No
     assert "Skipped for now — this idea is marked for review." in out
     assert f"The takeaway\n{seed.takeaway}" in out
     assert f"The pattern\n{seed.pattern}" in out
+    assert "➜" not in out.split("You've finished")[0]  # no "Next question ➜" on the way
+    assert "(input ended)" not in out
     assert "Traceback" not in result.stderr
 
 
@@ -73,11 +81,15 @@ def test_a_whole_course_plays_step_after_step(library: Library) -> None:
             right = next(
                 i for i, o in enumerate(question.options, 1) if o.verdict is Verdict.EXACTLY
             )
-            answers += [str(right), "2" if question.another_way else "1"]
+            answers.append(str(right))  # the next question follows at once
+            if question.another_way and question is not step.questions[-1]:
+                answers.append("1")  # its other angle, above the next question's options
     result = play("compound-interest", stdin="\n".join(answers) + "\n")
     assert result.returncode == 0, result.stderr
     assert all(f"The takeaway\n{s.takeaway}" in result.stdout for s in course.steps)
     assert "You've finished “How compound interest grows”" in result.stdout
+    assert "Another way to see it\n" in result.stdout
+    assert "(input ended)" not in result.stdout
 
 
 def test_help_and_unknown_names_are_clear() -> None:

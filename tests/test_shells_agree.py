@@ -3,7 +3,8 @@
 The terminal player (`bot.terminal.Player`, driven in-process) and Telegram (the bot against
 the fake Bot API server) are two thin shells over one `Tutor`. The script below is written
 over callback data, not over either shell's way of showing buttons, so the very same taps go
-through both; the verdicts, the step's landmarks and every message sent must then agree.
+through both; the verdicts, the step's landmarks and everything shown must then agree. Telegram
+adds an answer's verdict to the question in place (an edit) where the terminal prints it next.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from bot.tutor import Tutor
 from bot.views import callbacks
 from bot.views.lesson import VERDICT_MARK
 from bot.views.message import plain
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import Call, FakeTelegram
 from tests.harness import Learner, RunningBot
 
 COURSE, STEP = "neural-networks", 4
@@ -52,27 +53,22 @@ def button(label: str) -> Pick:
     return lambda buttons: _only(buttons, lambda text, _data: label in text, repr(label))
 
 
-forward = button("➜")  # "Next question ➜" or "See the takeaway ➜"
 another_way = button("Another way to see it")
-try_again = button("Try the check again")
 
-# Step 4 (questions: which-way, how-big, full-loop; each with a check question).
+# Step 4 (questions: which-way, how-big, full-loop; each with a check question). An answer
+# goes straight on: there is no "Next question ➜" to tap between questions.
 SCRIPT: list[Pick] = [
-    # Q1: right first time, then the other angle on it, then on.
+    # Q1: right first time (question 2 follows at once), then the other angle on it.
     answer("b"),  # ✅ Exactly
     another_way,
-    forward,
     # Q2: a miss (another angle and a second try, options shuffled), then right.
     answer("b"),  # ❌ Not quite
-    answer("a"),  # ✅ Exactly — "the second angle did it"
-    forward,
-    # Q3: not sure twice → repair → the check, missed → try it again → right → the takeaway.
+    answer("a"),  # ✅ Exactly — "the second angle did it", and question 3
+    # Q3: not sure twice → repair → the check, missed → the check again → right → the end.
     answer("d"),  # 🤝 No worries
     answer("d"),  # 🤝 No worries → no shame, repair, the check
-    answer("a"),  # the check: ❌ Not quite → "Try the check again" / "Skip for now"
-    try_again,
-    answer("c"),  # the check: ✅ Exactly
-    forward,  # "See the takeaway ➜": the step (and the course) ends
+    answer("a"),  # the check: ❌ Not quite → the same check again, options in a new order
+    answer("c"),  # the check: ✅ Exactly → the takeaway, the pattern: the step (and course) ends
 ]
 
 _VERDICT_LINE = re.compile(
@@ -151,25 +147,47 @@ def terminal_messages(output: str) -> str:
 
 
 async def play_in_telegram(tg: FakeTelegram, bot: RunningBot) -> tuple[list[str], list[Buttons]]:
-    """The script through Telegram: the texts the bot sent once the step opened (as plain text;
-    the later edits of answered questions left out), and the buttons at each tap."""
+    """The script through Telegram: what the learner saw appear once the step opened, in order
+    (as plain text): each message sent, and what each edit added to a message (an answer's
+    verdict, the other angle). And the buttons on screen at each tap: every live button on the
+    step's messages, oldest message first."""
     ada = Learner(tg, bot, ADA)
     await ada.says(f"/start {COURSE}")
-    before = len(tg.calls_to("sendMessage"))
+    before = len(tg.calls)
     await ada.taps_data(ada.with_buttons(), callbacks.encode(callbacks.OpenStep(COURSE, STEP)))
+    first = ada.last().message_id
     shown: list[Buttons] = []
     for pick in SCRIPT:
-        message = ada.with_buttons()
-        buttons = [(label, data or "") for row in message.buttons for label, data in row]
+        on_screen = [m for m in ada.messages() if m.message_id >= first]
+        buttons = [
+            (label, data or "") for m in on_screen for row in m.buttons for label, data in row
+        ]
         assert all(data for _, data in buttons), buttons  # callback buttons only
         shown.append(buttons)
-        await ada.taps_data(message, pick(buttons))
-    sent = [
-        call
-        for call in tg.calls_to("sendMessage")[before:]
-        if call.params["chat_id"] == ADA and call.status == 200
-    ]
-    return [plain(call.params["text"]) for call in sent], shown
+        data = pick(buttons)
+        tapped = next(m for m in on_screen if data in (d for row in m.buttons for _, d in row))
+        await ada.taps_data(tapped, data)
+    return appeared(ada.calls_since(before)), shown
+
+
+def appeared(calls: list[Call]) -> list[str]:
+    """What a chat's sends and edits showed, in order: a message sent, whole; an edit, what it
+    added to the message (which it keeps, as the learner read it, at its start)."""
+    texts: dict[int, str] = {}
+    out: list[str] = []
+    for call in calls:
+        if call.status != 200 or "text" not in call.params:
+            continue
+        text = plain(call.params["text"])
+        if call.method == "sendMessage":
+            texts[call.result["message_id"]] = text
+            out.append(text)
+        elif call.method == "editMessageText":
+            kept = texts[call.params["message_id"]]
+            assert text.startswith(f"{kept}\n\n"), (kept, text)
+            texts[call.params["message_id"]] = text
+            out.append(text[len(kept) + 2 :])
+    return out
 
 
 # --- The test ---------------------------------------------------------------------------------
@@ -187,9 +205,12 @@ async def test_the_terminal_and_telegram_show_the_same_lesson_for_the_same_taps(
     assert len(verdicts(in_telegram)) >= 6, in_telegram
     assert in_telegram == EXPECTED_EVENTS
 
-    # The same buttons were on screen at every tap (labels and callback data)...
+    # The same buttons were on screen at every tap (labels and callback data), never a way on
+    # ("➜") between questions...
     assert terminal_buttons == telegram_buttons
-    # ...and the terminal printed exactly what Telegram sent, HTML stripped. Telegram also edits
-    # each answered question in place ("You said: …"), which the terminal has no screen to do:
-    # only the messages sent are compared, not those edits.
+    assert not [label for screen in telegram_buttons for label, _ in screen if "➜" in label]
+    # ...and the terminal printed exactly what Telegram showed, HTML stripped: what Telegram
+    # adds to a message by editing it in place ("You said: …" and the verdict under a question,
+    # the other angle under its feedback), the terminal prints where it comes.
     assert terminal_messages(terminal_output) == telegram_output
+    assert "You said: Against the gradient (the opposite direction)" in telegram_output
