@@ -12,6 +12,7 @@ from bot.core import memory, review
 from bot.core.model import CardInfo, CardKey, Grade, History, Phase, Rating, Target
 from bot.core.say import (
     Ask,
+    CourseSummary,
     Feedback,
     MoveOn,
     Note,
@@ -308,3 +309,15 @@ def test_a_reviewed_card_offers_no_seq_bound_second_angle(library: Library) -> N
     moving_on = [s for s in again.say if isinstance(s, MoveOn)]
     assert moving_on and not moving_on[0].offer_another_way
     assert engine.show_another_way(library, p, p.seq) is engine.Refusal.UNKNOWN
+
+
+def test_the_answer_that_ends_a_course_counts_in_its_summary(library: Library) -> None:
+    turn, history = start(library), History()
+    for option in ("b", "a", "c"):  # right, right, then a miss on the last question
+        turn = tap(library, turn, option, history)
+        history = replace(history, answers=(*history.answers, turn.answer))
+    turn = tap(library, turn, "a", history)  # right on the second try: the course ends
+    summary = turn.say[-1]
+    assert isinstance(summary, CourseSummary)
+    last = [r for r in summary.rows if r.step == STEP][-1]
+    assert (last.first_verdict, last.connected_later) == (Verdict.CLOSE, True)

@@ -166,7 +166,7 @@ def answer(
     )
     chose = replace(current, chosen=option.id)
     where = (course_id, step_number, question_index)
-    ahead = _Ahead(history, now, due_reviews)
+    ahead = _Ahead(_and(history, record), now, due_reviews)
     if current.target is Target.CHECK:
         turn = _judge_check(course, step, chose, option.verdict, ahead)
     else:
@@ -178,6 +178,16 @@ def answer(
         answer=record,
         chosen=option,
     )
+
+
+def _and(history: Known | None, record: AnswerRecord) -> Callable[[], History]:
+    """The history as it will be once this answer is saved: a step's ending summarises it."""
+
+    def read() -> History:
+        before = known(history)
+        return replace(before, answers=(*before.answers, record))
+
+    return read
 
 
 @dataclass(frozen=True)
