@@ -19,6 +19,7 @@ SETTINGS = {
     "stats": ["TUTOR_DB", "TUTOR_CONTENT"],
     "export": ["TUTOR_DB"],
     "backup": ["TUTOR_DB"],
+    "draft": ["TUTOR_LLM_URL", "TUTOR_LLM_MODEL", "TUTOR_LLM_KEY", "TUTOR_LLM_TIMEOUT"],
 }
 """The environment variables that matter to each command, as its --help lists them."""
 
@@ -66,6 +67,19 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("user_id", type=int, help="the learner's Telegram user id")
     backup = command("backup", "copy the live database consistently (safe while the bot runs)")
     backup.add_argument("path", type=Path, help="the copy to write")
+    written = command(
+        "draft",
+        "have a language model write a lesson on a topic, as files to review",
+        "Have a language model write a lesson on a topic, through any OpenAI-compatible "
+        "server (hosted, Ollama, vLLM, llama.cpp), checked by the same rules as the lessons. "
+        "It writes DIR/course.yaml and DIR/step-N.yaml; DIR's name is the course id. Read it "
+        "and run validate before it goes into the lessons folder.",
+    )
+    written.add_argument("topic", help='what the lesson teaches, e.g. "sourdough starters"')
+    written.add_argument("--steps", type=int, default=1, help="how many steps (default 1)")
+    written.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="the folder to write"
+    )
     return top
 
 
@@ -94,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
                 from bot.ops import data
 
                 return data.backup(Config.from_env(need_token=False), args.path)
+            case "draft":
+                from bot.llm.draft import draft
+
+                return draft(args.topic, args.steps, args.out)
         from bot.ops.start import run
 
         return run(Config.from_env())

@@ -154,5 +154,9 @@ ENVIRONMENT = {
     "TUTOR_LISTEN": "the address the webhook server binds (default 0.0.0.0: every interface)",
     "TUTOR_CONNECT_TIMEOUT": "seconds start-up retries an unreachable Bot API (default 60)",
     "TUTOR_ADMINS": "Telegram user ids allowed /admin, separated by commas",
+    "TUTOR_LLM_URL": "draft: an OpenAI-compatible server's base URL, e.g. http://127.0.0.1:11434/v1",
+    "TUTOR_LLM_MODEL": "draft: the model's name on that server, e.g. llama3.1:8b",
+    "TUTOR_LLM_KEY": "draft: the server's API key, if it needs one (never shown)",
+    "TUTOR_LLM_TIMEOUT": "draft: seconds one request to the model may take (default 60)",
 }
 """Every variable the bot reads, with what it means: `--help` and `.env.example` list these."""
