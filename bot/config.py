@@ -7,6 +7,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.llm import ModelSettings
 
 TOKEN_HELP = (
     "TELEGRAM_BOT_TOKEN is not set. Talk to @BotFather in Telegram, send /newbot, and put the "
@@ -45,6 +49,12 @@ class Config:
     """Seconds start-up keeps trying to reach the Bot API before it gives up (exit code 1)."""
     admins: frozenset[int] = frozenset()
     """Telegram user ids allowed /admin (the learners' figures)."""
+    model: ModelSettings | None = None
+    """The language model that writes lessons on learners' topics; None: none is run."""
+    topic_daily: int = 3
+    """Lessons a learner may have written in a day."""
+    topic_blocklist: frozenset[str] = frozenset()
+    """Words and phrases no lesson is written about (TUTOR_TOPIC_BLOCKLIST's file)."""
 
     @property
     def base_url(self) -> str:
@@ -89,6 +99,9 @@ class Config:
             listen=env.get("TUTOR_LISTEN", "").strip() or cls.listen,
             connect_timeout=_seconds(env, "TUTOR_CONNECT_TIMEOUT", cls.connect_timeout),
             admins=_admins(env.get("TUTOR_ADMINS", "")),
+            model=_model(env),
+            topic_daily=_count(env, "TUTOR_TOPIC_DAILY", cls.topic_daily),
+            topic_blocklist=_blocklist(env.get("TUTOR_TOPIC_BLOCKLIST", "").strip()),
         )
 
 
@@ -129,6 +142,40 @@ def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
     return int(text)
 
 
+def _model(env: Mapping[str, str]) -> ModelSettings | None:
+    """The model that writes lessons, if the operator set TUTOR_LLM_URL (then all of it is
+    checked, each variable with a one-line fix)."""
+    if not env.get("TUTOR_LLM_URL", "").strip():
+        return None
+    from bot.llm import ModelSettings  # here: bot.llm's settings raise this module's errors
+
+    return ModelSettings.from_env(env)
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) > 1000:
+        raise ConfigError(f"{name} must be a whole number (0-1000), got {text!r}")
+    return int(text)
+
+
+def _blocklist(path: str) -> frozenset[str]:
+    """One word or phrase a line; `#` starts a comment. Matched as whole words, any case."""
+    if not path:
+        return frozenset()
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"TUTOR_TOPIC_BLOCKLIST: cannot read {path!r} ({exc.__class__.__name__}): give a "
+            "UTF-8 text file with one word or phrase a line"
+        ) from None
+    phrases = (" ".join(re.findall(r"\w+", line.split("#")[0].casefold())) for line in lines)
+    return frozenset(p for p in phrases if p)
+
+
 def _admins(text: str) -> frozenset[int]:
     ids = [part.strip() for part in text.split(",") if part.strip()]
     bad = [part for part in ids if not part.isdigit()]
@@ -154,9 +201,12 @@ ENVIRONMENT = {
     "TUTOR_LISTEN": "the address the webhook server binds (default 0.0.0.0: every interface)",
     "TUTOR_CONNECT_TIMEOUT": "seconds start-up retries an unreachable Bot API (default 60)",
     "TUTOR_ADMINS": "Telegram user ids allowed /admin, separated by commas",
-    "TUTOR_LLM_URL": "draft: an OpenAI-compatible server's base URL, e.g. http://127.0.0.1:11434/v1",
-    "TUTOR_LLM_MODEL": "draft: the model's name on that server, e.g. llama3.1:8b",
-    "TUTOR_LLM_KEY": "draft: the server's API key, if it needs one (never shown)",
-    "TUTOR_LLM_TIMEOUT": "draft: seconds one request to the model may take (default 60)",
+    "TUTOR_LLM_URL": "an OpenAI-compatible server's base URL, e.g. http://127.0.0.1:11434/v1: "
+    "its model writes lessons on learners' topics (/topic) and drafts (default: none)",
+    "TUTOR_LLM_MODEL": "the model's name on that server, e.g. llama3.1:8b",
+    "TUTOR_LLM_KEY": "the server's API key, if it needs one (never shown)",
+    "TUTOR_LLM_TIMEOUT": "seconds one request to the model may take (default 60)",
+    "TUTOR_TOPIC_DAILY": "lessons one learner may have written in a day (default 3)",
+    "TUTOR_TOPIC_BLOCKLIST": "a file of words and phrases, one a line, no lesson is written about",
 }
 """Every variable the bot reads, with what it means: `--help` and `.env.example` list these."""

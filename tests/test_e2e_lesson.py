@@ -86,6 +86,7 @@ async def test_start_greets_and_offers_the_courses(tg: FakeTelegram, bot: Runnin
         "deadline",
         "stop",
         "courses",
+        "topic",
         "forget",
         "help",
     ]

@@ -130,6 +130,21 @@ COMMAND_CASES = [
     pytest.param("deadline", "", "📅 When do you want to be done?", "Type a date…", id="deadline"),
     pytest.param("stop", "", "🔕 Reminders paused.", None, id="stop"),
     pytest.param("forget", "", "🗑 Delete everything I keep about you?", "Keep it", id="forget"),
+    pytest.param("topic", "", "What would you like to learn?", None, id="topic-asks-what"),
+    pytest.param(
+        "topic",
+        "rule of 72",
+        "what I have on rule of 72",
+        "Step 2 of How compound",
+        id="topic-finds-the-lesson",
+    ),
+    pytest.param(
+        "topic",
+        "sourdough",
+        "I don't have a lesson on sourdough yet",
+        COURSE,
+        id="topic-without-a-model-says-what-it-has",
+    ),
 ]
 
 

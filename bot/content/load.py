@@ -84,6 +84,20 @@ def course_from_data(
     return (replace(course, **more) if course and more else course), problems
 
 
+def course_data(course: Course) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A course as the data `course_from_data` takes back: what to keep of a written one."""
+    info = CourseInfo(
+        id=course.id,
+        title=course.title,
+        description=course.description,
+        misconceptions=list(course.misconceptions),
+        order=course.order,
+        concepts=dict(course.concepts),
+    )
+    steps = [step.model_dump(mode="json", exclude_none=True) for step in course.steps]
+    return info.model_dump(mode="json", exclude_none=True, exclude_defaults=True), steps
+
+
 def assemble(
     folder: Path, info: CourseInfo, loaded: list[tuple[Path, Step]], problems: list[Problem]
 ) -> Course | None:

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 import yaml
 
 from bot.config import ConfigError
+from bot.content.load import course_data
 from bot.content.schema import Course
 from bot.llm import ModelSettings, shape
 from bot.llm.write import ATTEMPTS, MAX_STEPS, MAX_TOPIC, NotWritten, write_course
@@ -52,19 +53,15 @@ def draft(topic: str, steps: int, out: Path, err: TextIO = sys.stderr) -> int:
 
 def course_files(course: Course, topic: str) -> dict[str, str]:
     """The course as the files an author writes: course.yaml, then step-1.yaml onwards."""
-    info: dict[str, Any] = {"id": course.id, "title": course.title}
-    info["description"] = course.description
-    info["misconceptions"] = [m.model_dump(mode="json") for m in course.misconceptions]
-    if course.concepts:
-        info["concepts"] = dict(course.concepts)
+    info, steps = course_data(course)
     about = " ".join(f"{topic!r}".split())
     header = (
         f"# Written by the model {course.written_by} on the topic {about}.\n"
         "# A draft: check every fact and every number before it goes into content/.\n"
     )
     files = {"course.yaml": header + _dump(info)}
-    for step in course.steps:
-        files[f"step-{step.number}.yaml"] = _dump(step.model_dump(mode="json", exclude_none=True))
+    for step in steps:
+        files[f"step-{step['number']}.yaml"] = _dump(step)
     return files
 
 

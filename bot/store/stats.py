@@ -15,6 +15,7 @@ import sqlite_utils
 
 from bot.content import Verdict
 from bot.store.migrations import stamp
+from bot.store.topics import Asked, Topics, Written
 
 FIRST_TRIES = "target = 'question' and attempt = 1 and reviewing = 0"
 """Which answers are first tries: the words of the partial index `answers_first_tries`, so the
@@ -79,11 +80,16 @@ class Figures:
     reminders_paused: int
     groups_studying: int
     min_answers: int = MIN_ANSWERS
+    topics: tuple[Asked, ...] = ()
+    """The topics learners asked for most in the last 30 days: what to write next."""
+    written: tuple[Written, ...] = ()
+    """Lessons a language model wrote for learners, newest first."""
 
 
 class Stats:
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
+        self._topics = Topics(db)
 
     def figures(self, now: datetime, min_answers: int = MIN_ANSWERS, top: int = HARDEST) -> Figures:
         """Every figure, read in one transaction so they agree with each other."""
@@ -101,6 +107,8 @@ class Stats:
                 reminders_paused=self._one("select count(*) from schedules where paused"),
                 groups_studying=self._one("select count(*) from group_sessions"),
                 min_answers=min_answers,
+                topics=tuple(self._topics.most_asked(now)),
+                written=tuple(self._topics.written()),
             )
 
     def active_since(self, since: datetime) -> int:

@@ -30,12 +30,14 @@ from bot.content import Library
 from bot.ops.health import Heartbeat, heartbeat_path, stale_after
 from bot.store import Store
 from bot.telegram import groups, handlers, reminders
+from bot.telegram import topics as topics_shell
 from bot.telegram.delivery import Outbox
 from bot.telegram.handlers import TutorContext
 from bot.telegram.inbox import JournaledQueue
 from bot.telegram.limiter import RetryingRateLimiter, transient
 from bot.telegram.ordering import PerChatOrder
 from bot.tutor import COMMANDS, Tutor
+from bot.tutor.topics import TopicSettings
 from bot.views import menus
 
 log = logging.getLogger(__name__)
@@ -78,7 +80,8 @@ def build_application(
         .post_init(_start_up)
         .build()
     )
-    tutor = Tutor(library, store, clock, admins=config.admins)
+    topics = TopicSettings(config.model, config.topic_daily, config.topic_blocklist)
+    tutor = Tutor(library, store, clock, admins=config.admins, topics=topics)
     application.bot_data["tutor"] = tutor
     application.bot_data["outbox"] = Outbox(
         application.bot,
@@ -110,6 +113,7 @@ def build_application(
     reminders.every_so_often(application, _beat(config, heartbeat), every, "beat")
     reminders.start(application, every=config.reminder_sweep)
     reminders.every_so_often(application, groups.sweep, config.reminder_sweep, "groups")
+    application.job_queue.run_once(topics_shell.resume, when=0, name="topics")
     return application
 
 

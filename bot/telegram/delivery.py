@@ -23,7 +23,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 
 from bot.store import Store
 from bot.store.mail import Letter
-from bot.tutor import DropButtons, Extend, Reply
+from bot.tutor import DropButtons, Extend, Reply, Rewrite
 from bot.views import message as views
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,8 @@ def letters(reply: Reply, query: CallbackQuery | None) -> Iterator[tuple[str, di
         yield from _settle(reply, query)
     if reply.edit is not None:
         part = views.split(reply.edit.message)[-1]
-        yield "edit", {"message_id": reply.edit.message_id, "text": part.text, **_rows(part)}
+        edit = {"message_id": reply.edit.message_id, "text": part.text, **_rows(part)}
+        yield "edit", edit | ({"or_send": True} if reply.edit.or_send else {})
     yield from sends(reply.messages)
 
 
@@ -77,6 +78,12 @@ def _settle(reply: Reply, query: CallbackQuery) -> Iterator[tuple[str, dict[str,
             if reachable:
                 yield "drop_buttons", {"message_id": message.message_id}
             yield from sends([added])
+        case Rewrite(new) if reachable:
+            part = views.split(new)[-1]
+            edit = {"message_id": message.message_id, "text": part.text, "or_send": True}
+            yield "edit", {**edit, **_rows(part)}
+        case Rewrite(new):
+            yield from sends([new])
         case DropButtons() if reachable:
             yield "drop_buttons", {"message_id": message.message_id}
 

@@ -21,6 +21,7 @@ from telegram import CallbackQuery, ChatMemberUpdated, Update
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.core.model import Learner
+from bot.telegram import topics
 from bot.telegram.delivery import Outbox
 from bot.tutor import Reply, Tutor
 
@@ -143,8 +144,10 @@ async def tap(update: Update, context: TutorContext) -> None:
         return
     data, tutor = query.data, context.tutor
     tapped_at = tutor.store.inbox.received_at(update.update_id)
-    act = lambda: tutor.tap(learner, data, tapped_at)  # noqa: E731
-    await run(update, context, learner.chat_id, act, query, tapped_at)
+    message_id = query.message.message_id if query.message is not None else None
+    act = lambda: tutor.tap(learner, data, tapped_at, message_id)  # noqa: E731
+    reply = await run(update, context, learner.chat_id, act, query, tapped_at)
+    topics.follow_up(context.application, reply)
 
 
 async def membership(update: Update, context: TutorContext) -> None:

@@ -24,10 +24,11 @@ from bot.tutor.admin import Admin
 from bot.tutor.groups import Groups
 from bot.tutor.lessons import Lessons
 from bot.tutor.pace import Pace
-from bot.tutor.reply import DropButtons, Extend, Reply, Tapped
+from bot.tutor.reply import DropButtons, Extend, Reply, Rewrite, Tapped
+from bot.tutor.topics import Topics, TopicSettings
 from bot.views import callbacks, menus
 
-__all__ = ["COMMANDS", "DropButtons", "Extend", "Reply", "Tapped", "Tutor"]
+__all__ = ["COMMANDS", "DropButtons", "Extend", "Reply", "Rewrite", "Tapped", "Tutor"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class Tutor:
         store: Store,
         clock: Callable[[], datetime],
         admins: frozenset[int] = frozenset(),
+        topics: TopicSettings | None = None,
     ):
         self.library, self.store, self.clock = library, store, clock
         self.admins = admins
@@ -48,21 +50,33 @@ class Tutor:
         self.lessons = Lessons(library, store, clock)
         self.pace = Pace(library, store, clock)
         self.groups = Groups(library, store, clock)
-        self.admin = Admin(library, store, clock)
+        self.topics = Topics(library, store, clock, topics or TopicSettings(), self.pace.save)
+        self.admin = Admin(library, store, clock, self.topics)
 
-    def tap(self, learner: Learner, data: str | None, tapped_at: datetime | None = None) -> Reply:
+    def tap(
+        self,
+        learner: Learner,
+        data: str | None,
+        tapped_at: datetime | None = None,
+        message_id: int | None = None,
+    ) -> Reply:
         """A button was tapped: whatever its data says, decoded once and routed to its use case.
         Anything that does not decode, or names nothing that exists, changes nothing.
 
         `tapped_at` is when the tap reached the bot (now, if not given): a double tap is judged
-        by it, since the second tap may wait seconds for the first one's reply to be sent."""
-        reply = self._route(learner, callbacks.decode(data), tapped_at)
+        by it, since the second tap may wait seconds for the first one's reply to be sent.
+        `message_id` is the message tapped, for a use case that changes it later."""
+        reply = self._route(learner, callbacks.decode(data), tapped_at, message_id)
         if reply.outcome == "forged":
             log.warning("tap %r from user %s names nothing live", data, learner.user_id)
         return reply
 
     def _route(
-        self, learner: Learner, action: callbacks.Action | None, at: datetime | None
+        self,
+        learner: Learner,
+        action: callbacks.Action | None,
+        at: datetime | None,
+        message_id: int | None,
     ) -> Reply:
         lessons = self.lessons
         match action:
@@ -82,6 +96,10 @@ class Tutor:
                 return lessons.angle(learner, course_id, step, question)
             case callbacks.Run(name):
                 return self.command(learner, name)
+            case callbacks.Write(request_id):
+                return self.topics.write(learner, request_id, message_id)
+            case callbacks.Unwrite(course_id) if self.is_admin(learner):
+                return self.admin.remove_written(course_id)
             case callbacks.TryAgain(seq):
                 return lessons.retry_check(learner, seq, at)
             case callbacks.Skip(seq):
@@ -120,7 +138,11 @@ class Tutor:
     def text(self, learner: Learner, text: str) -> Reply:
         """Typed text: the answer the schedule waits for, else a hint towards the buttons."""
         self._hello(learner)
-        return self.pace.typed(learner, text) or Reply((menus.text_hint(),))
+        return (
+            self.topics.typed(learner, text)
+            or self.pace.typed(learner, text)
+            or Reply((menus.text_hint(),))
+        )
 
     def _hello(self, learner: Learner) -> None:
         with self.store.transaction():
@@ -152,6 +174,7 @@ COMMANDS: dict[str, Command] = {
     "deadline": lambda tutor, learner, args: tutor.pace.deadline(learner, args),
     "stop": lambda tutor, learner, _args: tutor.pace.stop(learner),
     "courses": lambda tutor, learner, _args: tutor.lessons.courses(learner),
+    "topic": lambda tutor, learner, args: tutor.topics.ask(learner, args),
     "forget": lambda tutor, learner, _args: tutor.admin.ask_forget(learner),
     "help": lambda tutor, learner, _args: tutor.lessons.help(learner),
 }

@@ -23,6 +23,7 @@ from bot.content import Library
 from bot.core.model import Learner, Refusal
 from bot.store import Store
 from bot.tutor.reply import DropButtons, Reply
+from bot.tutor.topics import Topics
 from bot.views import admin as views
 from bot.views.callbacks import TOKEN_LENGTH
 from bot.views.lesson import REFUSAL_NOTICE
@@ -37,13 +38,21 @@ def token(user_id: int, last_seen_at: str) -> str:
 
 
 class Admin:
-    def __init__(self, library: Library, store: Store, clock: Callable[[], datetime]):
-        self.library, self.store, self.clock = library, store, clock
+    def __init__(
+        self, library: Library, store: Store, clock: Callable[[], datetime], topics: Topics
+    ):
+        self.library, self.store, self.clock, self.topics = library, store, clock, topics
 
     def figures(self) -> Reply:
         """/admin: how learners are doing, in parts within Telegram's limit."""
         figures = self.store.stats.figures(self.clock())
         return Reply(tuple(split(views.figures(self.library, figures))))
+
+    def remove_written(self, course_id: str) -> Reply:
+        """An admin's "Remove" under a written lesson in /admin: no longer offered or found."""
+        if not self.topics.remove(course_id):
+            return Reply(toast="That lesson was removed already.")
+        return Reply(toast="Removed: it is no longer offered.", tapped=DropButtons())
 
     def ask_forget(self, learner: Learner) -> Reply:
         """/forget: ask before deleting anything."""

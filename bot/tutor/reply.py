@@ -25,7 +25,14 @@ class DropButtons:
     """The tapped message keeps its text and loses its buttons: they have been used."""
 
 
-Tapped = Extend | DropButtons
+@dataclass(frozen=True)
+class Rewrite:
+    """The tapped message says something else now (an offer becomes "Writing your lesson…")."""
+
+    message: Message
+
+
+Tapped = Extend | DropButtons | Rewrite
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,9 @@ class Edit:
 
     message_id: int
     message: Message
+    or_send: bool = False
+    """If the message can no longer be edited, send this as a new one: it is news (a lesson
+    that was being written), not a count that the next edit brings up to date."""
 
 
 @dataclass(frozen=True)
@@ -60,3 +70,7 @@ class Reply:
     """When the shell should look at the group again (the open question's reveal timer)."""
     recount: bool = False
     """The answers changed: the shell updates the question's count line soon (debounced)."""
+
+    # A learner's own topic only:
+    write: int | None = None
+    """A lesson to have written (the request's id): the shell runs the model, then finishes."""

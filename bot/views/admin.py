@@ -41,7 +41,38 @@ def figures(library: Library, f: Figures) -> Message:
         lines.append(f"No question has {least} first tries yet.")
     for rank, rate in enumerate(f.hardest, 1):
         lines += ["", *_hardest(library, rank, rate, f.misses.get(_key(rate)))]
-    return Message("\n".join(lines))
+    lines += ["", "<b>Most requested topics</b> · last 30 days (/topic)"]
+    if not f.topics:
+        lines.append("Nobody has asked for a topic yet.")
+    for asked in f.topics:
+        people = "1 learner" if asked.learners == 1 else f"{asked.learners:,} learners"
+        lines.append(f"“{esc(_short(asked.topic, OPTION_SHOWN))}” ×{asked.times:,} · {people} · "
+                     f"{TOPIC_OUTCOME.get(asked.outcome, asked.outcome)}")  # fmt: skip
+    buttons: list[tuple[Button, ...]] = []
+    if f.written:
+        lines += ["", f"<b>Lessons written by a model</b> · {len(f.written):,}"]
+    for written in f.written[:WRITTEN_SHOWN]:
+        lines.append(f"✍️ {esc(written.title)} · “{esc(_short(written.topic, OPTION_SHOWN))}” · "
+                     f"{esc(written.model)}, {written.written_at[:10]}")  # fmt: skip
+        remove = callbacks.encode(callbacks.Unwrite(written.course_id))
+        buttons.append((Button(_short(f"Remove “{written.title}”", 60), remove),))
+    return Message("\n".join(lines), tuple(buttons))
+
+
+WRITTEN_SHOWN = 10
+"""Written lessons listed (newest first), each with its "Remove" button."""
+TOPIC_OUTCOME = {
+    "matched": "found in our lessons",
+    "cached": "a written lesson",
+    "offered": "offered a written one",
+    "writing": "being written",
+    "written": "written",
+    "failed": "writing failed",
+    "noted": "nothing yet",
+    "blocked": "blocked",
+    "limited": "over the day's limit",
+}
+"""How a topic's last request went, as the operator reads it."""
 
 
 Counts = list[tuple[int, int, int]]

@@ -65,6 +65,20 @@ class Run:
 
 
 @dataclass(frozen=True)
+class Write:
+    """Have a lesson written on the topic the learner asked for (their request's id)."""
+
+    request_id: int
+
+
+@dataclass(frozen=True)
+class Unwrite:
+    """An admin removes a lesson a model wrote (its course id), from /admin."""
+
+    course_id: str
+
+
+@dataclass(frozen=True)
 class TryAgain:
     """Try a missed check question once more."""
 
@@ -154,6 +168,8 @@ Action = (
     | AnotherWay
     | Angle
     | Run
+    | Write
+    | Unwrite
     | TryAgain
     | Skip
     | Review
@@ -182,6 +198,10 @@ def encode(action: Action) -> str:
             return f"w:{course_id}:{step}:{question}"
         case Run(command):
             return f"o:{command}"
+        case Write(request_id):
+            return f"tw:{request_id}"
+        case Unwrite(course_id):
+            return f"tx:{course_id}"
         case TryAgain(seq):
             return f"t:{seq}"
         case Skip(seq):
@@ -234,6 +254,10 @@ def decode(data: str | None) -> Action | None:
                 return Angle(course_id, _number(step), _number(question))
             case "o", [command] if command in RUNNABLE:
                 return Run(command)
+            case "tw", [request_id]:
+                return Write(_number(request_id))
+            case "tx", [course_id] if course_id:
+                return Unwrite(course_id)
             case "t", [seq]:
                 return TryAgain(_number(seq))
             case "k", [seq]:

@@ -24,6 +24,7 @@ COMMANDS = (
     ("deadline", "A target date and a plan to get there"),
     ("stop", "Pause reminders"),
     ("courses", "All courses"),
+    ("topic", "Learn about your own topic: /topic rule of 72"),
     ("forget", "Delete everything I keep about you"),
     ("help", "What I can do"),
 )
