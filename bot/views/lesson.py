@@ -34,6 +34,12 @@ BUTTON_FITS = 30
 """Option texts up to this length are readable on a phone's button; longer ones are listed."""
 LETTERS = "ABCDEFGH"
 
+WRITTEN_NOTE = (
+    "<i>✍️ Written by a language model and checked by the same rules as our own lessons, but "
+    "not read by a person.</i>"
+)
+"""Under the title of every step a model wrote, and on the offer to write one."""
+
 VERDICT_MARK = {
     Verdict.EXACTLY: "✅",
     Verdict.CLOSE: "🟡",
@@ -94,8 +100,10 @@ def after_answer(chosen: str, item: Feedback, then: Sequence[Say]) -> tuple[Mess
 def say(item: Say) -> Message:
     match item:
         case StepIntro(course, step):
+            note = f"\n{WRITTEN_NOTE}" if course.written_by else ""
             return Message(
-                f"<b>{esc(course.header(step))}</b>\n<b>{esc(step.title)}</b>\n\n{esc(step.intro)}"
+                f"<b>{esc(course.header(step))}</b>\n<b>{esc(step.title)}</b>{note}\n\n"
+                f"{esc(step.intro)}"
             )
         case Ask():
             return question(item)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from bot.content import Course, Library
 from bot.views import callbacks
+from bot.views.lesson import WRITTEN_NOTE
 from bot.views.message import Button, Message, esc
 
 EXAMPLES = "“gradient descent”, “rule of 72” or “sourdough starter”"
@@ -48,12 +49,6 @@ def cached(text: str, course: Course) -> Message:
         f"<b>{esc(course.title)}</b>.\n{WRITTEN_NOTE}",
         ((start,), _all_courses()),
     )
-
-
-WRITTEN_NOTE = (
-    "<i>✍️ Written by a language model and checked by the same rules as our own lessons, but "
-    "not read by a person.</i>"
-)
 
 
 def offer(text: str, request_id: int) -> Message:
