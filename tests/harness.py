@@ -8,9 +8,10 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from telegram.ext import Application
 
@@ -68,10 +69,11 @@ def config_for(tg: FakeTelegram, db_path: Path) -> Config:
 
 @asynccontextmanager
 async def running_bot(
-    tg: FakeTelegram, db_path: Path, clock: Callable[[], datetime] = utc_now
+    tg: FakeTelegram, db_path: Path, clock: Callable[[], datetime] = utc_now, **settings: Any
 ) -> AsyncIterator[RunningBot]:
-    """Start the bot as `python -m bot` does (post_init included), and stop it cleanly."""
-    config = config_for(tg, db_path)
+    """Start the bot as `python -m bot` does (post_init included), and stop it cleanly.
+    `settings` are Config fields set as an operator would (a model, a day's allowance)."""
+    config = replace(config_for(tg, db_path), **settings)
     store = Store.open(db_path)
     errors: list[BaseException] = []
     application = build_application(

@@ -74,11 +74,13 @@ async def _run_model(
     if settings is None:  # the operator turned the model off since the job was saved
         return NotWritten("unavailable", "no language model is configured now")
     writing = asyncio.ensure_future(write_course(settings, text, course_id(topic)))
-    started = time.monotonic()
+    started, shown = time.monotonic(), 0
     while True:
         done, _ = await asyncio.wait({writing}, timeout=PROGRESS_EVERY)
         if done:
             return writing.result()
         seconds = round(time.monotonic() - started)
-        show = partial(tutor.topics.progress, request_id, seconds)
-        await reminders.in_turn(application, chat_id, show)
+        if seconds > shown:  # the same text again would be an edit Telegram refuses
+            shown = seconds
+            show = partial(tutor.topics.progress, request_id, seconds)
+            await reminders.in_turn(application, chat_id, show)
