@@ -100,7 +100,7 @@ class Config:
             connect_timeout=_seconds(env, "TUTOR_CONNECT_TIMEOUT", cls.connect_timeout),
             admins=_admins(env.get("TUTOR_ADMINS", "")),
             model=_model(env),
-            topic_daily=_count(env, "TUTOR_TOPIC_DAILY", cls.topic_daily),
+            topic_daily=_whole(env, "TUTOR_TOPIC_DAILY", cls.topic_daily, 1000, "a whole number"),
             topic_blocklist=_blocklist(env.get("TUTOR_TOPIC_BLOCKLIST", "").strip()),
         )
 
@@ -134,11 +134,16 @@ def _port(text: str) -> int:
 
 
 def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    return _whole(env, name, default, 3600, "a number of seconds")
+
+
+def _whole(env: Mapping[str, str], name: str, default: int, most: int, what: str) -> int:
+    """A whole number from 0 to `most` (`default` when unset), or one line naming the fix."""
     text = env.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit() or int(text) > 3600:
-        raise ConfigError(f"{name} must be a number of seconds (0-3600), got {text!r}")
+    if not text.isdigit() or int(text) > most:
+        raise ConfigError(f"{name} must be {what} (0-{most}), got {text!r}")
     return int(text)
 
 
@@ -150,15 +155,6 @@ def _model(env: Mapping[str, str]) -> ModelSettings | None:
     from bot.llm import ModelSettings  # here: bot.llm's settings raise this module's errors
 
     return ModelSettings.from_env(env)
-
-
-def _count(env: Mapping[str, str], name: str, default: int) -> int:
-    text = env.get(name, "").strip()
-    if not text:
-        return default
-    if not text.isdigit() or int(text) > 1000:
-        raise ConfigError(f"{name} must be a whole number (0-1000), got {text!r}")
-    return int(text)
 
 
 def _blocklist(path: str) -> frozenset[str]:

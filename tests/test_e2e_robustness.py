@@ -30,44 +30,33 @@ def answer_texts(tg: FakeTelegram) -> list[str | None]:
     return [a.text for a in tg.callback_answers]
 
 
+@pytest.mark.parametrize(
+    ("button", "verdict", "then", "at"),
+    [
+        (1, "✅ Exactly", f"{BRIDGE}\n\nQuestion 2 of 3", (1, 1)),  # "B": right, question 2
+        (0, "❌ Not quite", "Another way to see it", (0, 2)),  # "A": missed, a second try
+    ],
+    ids=["right", "missed"],
+)
 async def test_a_second_tap_on_the_same_question_counts_once(
-    tg: FakeTelegram, bot: RunningBot
+    tg: FakeTelegram, bot: RunningBot, button: int, verdict: str, then: str, at: tuple
 ) -> None:
     ada = Learner(tg, bot, ADA)
     await open_step_4(ada)
     question = ada.with_buttons()
-    data = question.buttons[0][1][1]  # "B": the right answer
+    data = question.buttons[0][button][1]
     since = len(tg.calls)
     tg.tap(ADA, question.message_id, data)
     tg.tap(ADA, question.message_id, data)
     await ada.settle()
     assert bot.store.db["answers"].count == 1
     assert answer_texts(tg)[-1] == render.REFUSAL_NOTICE[Refusal.ALREADY_COUNTED]
-    assert sum("✅ Exactly" in t for t in ada.texts()) == 1
-    assert sum(t.startswith(f"{BRIDGE}\n\nQuestion 2 of 3") for t in ada.texts()) == 1
-    # The second tap costs nothing but its notice: the lesson had moved on to question 2.
-    assert [c.method for c in ada.calls_since(since)] == ["editMessageText", "sendMessage"]
-    assert tg.unanswered_queries() == []
-
-
-async def test_a_second_tap_on_a_missed_question_counts_once_too(
-    tg: FakeTelegram, bot: RunningBot
-) -> None:
-    ada = Learner(tg, bot, ADA)
-    await open_step_4(ada)
-    question = ada.with_buttons()
-    data = question.buttons[0][0][1]  # "A": Not quite
-    since = len(tg.calls)
-    tg.tap(ADA, question.message_id, data)
-    tg.tap(ADA, question.message_id, data)
-    await ada.settle()
-    assert bot.store.db["answers"].count == 1
-    assert answer_texts(tg)[-1] == render.REFUSAL_NOTICE[Refusal.ALREADY_COUNTED]
-    assert sum("❌ Not quite" in t for t in ada.texts()) == 1
-    assert sum(t.startswith("Another way to see it") for t in ada.texts()) == 1
+    assert sum(verdict in t for t in ada.texts()) == 1
+    assert sum(t.startswith(then) for t in ada.texts()) == 1
+    # The second tap costs nothing but its notice, though the lesson had moved on.
     assert [c.method for c in ada.calls_since(since)] == ["editMessageText", "sendMessage"]
     current = bot.store.positions.current(ada_learner())
-    assert current is not None and current.attempt == 2  # the second try waits, untouched
+    assert current is not None and (current.question, current.attempt) == at  # untouched since
 
 
 async def test_a_tap_on_an_older_question_changes_nothing_and_shows_where_you_are(

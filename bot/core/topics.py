@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -93,13 +93,7 @@ def decide(s: Situation) -> Outcome:
 
 
 def may_write(s: Situation) -> Outcome:
-    """The learner tapped "write it": still allowed? (The day's count may have moved on.)"""
-    if s.blocked:
-        return Outcome.BLOCKED
-    if s.cached:
-        return Outcome.CACHED
-    if not s.model:
-        return Outcome.NOTED
-    if s.written_today >= s.daily:
-        return Outcome.LIMITED
-    return Outcome.WRITING
+    """The learner tapped "write it": still allowed? (The day's count may have moved on, or
+    another learner's lesson on the topic been kept since the offer.)"""
+    outcome = decide(replace(s, matches=0))
+    return Outcome.WRITING if outcome is Outcome.OFFERED else outcome
