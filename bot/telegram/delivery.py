@@ -56,9 +56,7 @@ def letters(reply: Reply, query: CallbackQuery | None) -> Iterator[tuple[str, di
         yield "answer", answer
         yield from _settle(reply, query)
     if reply.edit is not None:
-        part = views.split(reply.edit.message)[-1]
-        edit = {"message_id": reply.edit.message_id, "text": part.text, **_rows(part)}
-        yield "edit", edit | ({"or_send": True} if reply.edit.or_send else {})
+        yield _edit(reply.edit.message_id, reply.edit.message, reply.edit.or_send)
     yield from sends(reply.messages)
 
 
@@ -72,20 +70,25 @@ def _settle(reply: Reply, query: CallbackQuery) -> Iterator[tuple[str, dict[str,
         case Extend(added):
             whole = views.extended(message.text_html, added) if reachable and message.text else None
             if whole is not None and views.visible_length(whole.text) <= views.MAX_TEXT:
-                edit = {"message_id": message.message_id, "text": whole.text, "or_send": True}
-                yield "edit", {**edit, **_rows(whole)}
+                yield _edit(message.message_id, whole, or_send=True)
                 return
             if reachable:
                 yield "drop_buttons", {"message_id": message.message_id}
             yield from sends([added])
         case Rewrite(new) if reachable:
-            part = views.split(new)[-1]
-            edit = {"message_id": message.message_id, "text": part.text, "or_send": True}
-            yield "edit", {**edit, **_rows(part)}
+            yield _edit(message.message_id, new, or_send=True)
         case Rewrite(new):
             yield from sends([new])
         case DropButtons() if reachable:
             yield "drop_buttons", {"message_id": message.message_id}
+
+
+def _edit(message_id: int, message: views.Message, or_send: bool) -> tuple[str, dict[str, Any]]:
+    """An edit of a message we sent (its last part, if it ever had to be split); `or_send`:
+    what it shows is news, sent as a new message should the old one be out of reach."""
+    part = views.split(message)[-1]
+    args = {"message_id": message_id, "text": part.text, **_rows(part)}
+    return "edit", args | ({"or_send": True} if or_send else {})
 
 
 def sends(messages: Sequence[views.Message]) -> Iterator[tuple[str, dict[str, Any]]]:
