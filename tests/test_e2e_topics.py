@@ -26,9 +26,9 @@ def llm():
 
 @asynccontextmanager
 async def bot_with_model(
-    tg: FakeTelegram, llm: FakeLLM, tmp_path: Path, **settings
+    tg: FakeTelegram, llm: FakeLLM, tmp_path: Path, wait: float = 5, **settings
 ) -> AsyncIterator[RunningBot]:
-    model = ModelSettings(llm.url, "tiny-model", "sk-test-key", timeout=5)
+    model = ModelSettings(llm.url, "tiny-model", "sk-test-key", timeout=wait)
     async with running_bot(tg, tmp_path / "tutor.db", model=model, **settings) as bot:
         yield bot
 
@@ -156,3 +156,17 @@ async def test_a_write_cut_short_by_a_stop_is_finished_after_the_restart(
         ada = Learner(tg, bot, ADA)
         await until(ada, offer, "Question 1 of 3")
         assert len(llm.requests) == 2
+
+
+async def test_a_model_that_takes_too_long_is_said_plainly(
+    tg: FakeTelegram, llm: FakeLLM, tmp_path: Path
+) -> None:
+    llm.script(delay(5), delay(5))  # each request, and the client's one retry, time out
+    async with bot_with_model(tg, llm, tmp_path, wait=0.4) as bot:
+        ada = Learner(tg, bot, ADA)
+        await ada.says("/topic sourdough")
+        offer = ada.last()
+        await ada.taps("Write my lesson", offer)
+        failed = await until(ada, offer, "No lesson on")
+        assert "The model took too long to answer" in failed.text
+        assert "Try again" in ada.buttons(ada.now(offer))

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 5.0
 """Seconds between edits of "Writing your lesson… ⏳ N s": alive, yet far under the chat's pace."""
+WHOLE_WRITE = 3
+"""A write may take this many of the model's answers' time (TUTOR_LLM_TIMEOUT each): a lesson
+sent back twice is three answers. Past that the learner is told, and it costs them nothing."""
 
 
 def follow_up(application: Application, reply: Reply) -> None:
@@ -75,11 +78,17 @@ async def _run_model(
         return NotWritten("unavailable", "no language model is configured now")
     writing = asyncio.ensure_future(write_course(settings, text, course_id(topic)))
     started, shown = time.monotonic(), 0
+    limit = WHOLE_WRITE * settings.timeout
     while True:
         done, _ = await asyncio.wait({writing}, timeout=PROGRESS_EVERY)
         if done:
             return writing.result()
         seconds = round(time.monotonic() - started)
+        if seconds > limit:
+            writing.cancel()
+            return NotWritten(
+                "timeout", f"no lesson after {seconds} s, {WHOLE_WRITE} answers' time"
+            )
         if seconds > shown:  # the same text again would be an edit Telegram refuses
             shown = seconds
             show = partial(tutor.topics.progress, request_id, seconds)
