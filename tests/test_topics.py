@@ -145,6 +145,7 @@ def test_a_topic_we_teach_offers_its_steps_and_no_writing(tutor: Tutor) -> None:
 
 def test_topic_alone_asks_and_the_next_text_is_the_answer(tutor: Tutor) -> None:
     assert "What would you like to learn?" in text(tutor.command(ADA, "topic"))
+    assert "What would you like to learn?" in text(tutor.text(ADA, "what is it?"))  # no topic
     assert "what I have on rule of 72" in text(tutor.text(ADA, "rule of 72"))
     assert "I teach with buttons" in text(tutor.text(ADA, "rule of 72"))  # asked once, answered
 

@@ -92,6 +92,8 @@ class Topics:
     def search(self, learner: Learner, text: str) -> Reply:
         text = " ".join(text.split())[: rules.MAX_TEXT]
         topic = rules.key(text)
+        if not topic:  # only filler ("what is it?"): nothing to look for, so ask again
+            return self.ask(learner, "")
         found = [
             (course, m.step)
             for m in self.index.search(text, FOUND)
@@ -128,7 +130,7 @@ class Topics:
         with self.store.transaction():
             request = self.store.topics.request(request_id)
             if request is None or request.user_id != learner.user_id or message_id is None:
-                return self._refuse(learner)
+                return self._refuse()
             if self.store.topics.job(request_id) is not None:
                 return Reply(toast="Already writing it…")
             cached = self._cached(request.topic)
@@ -248,5 +250,5 @@ class Topics:
             return None
         return course
 
-    def _refuse(self, learner: Learner) -> Reply:
+    def _refuse(self) -> Reply:
         return Reply(toast=lesson_views.REFUSAL_NOTICE[Refusal.UNKNOWN], outcome="forged")
