@@ -39,6 +39,16 @@ async def until(learner: Learner, message: Message, words: str, limit: float = 1
     return learner.now(message)
 
 
+async def ask_to_write(learner: Learner, topic: str = "sourdough") -> Message:
+    """/topic on something we have no lesson on, and "Write my lesson": the offer's message,
+    which becomes "Writing…" and then the lesson or why not."""
+    await learner.says(f"/topic {topic}")
+    offer = learner.last()
+    assert "I can write you one now" in offer.text
+    await learner.taps("Write my lesson", offer)
+    return offer
+
+
 async def play_to_the_pattern(learner: Learner, lesson: Message) -> Message:
     """Answer each question of a written step with its right option: the last message."""
     course_id = next(data for _, data in lesson.buttons[0]).split(":")[2]
@@ -102,9 +112,7 @@ async def test_the_next_learner_gets_the_kept_lesson_without_asking_the_model(
 ) -> None:
     async with bot_with_model(tg, llm, tmp_path) as bot:
         ada, bo = Learner(tg, bot, ADA), Learner(tg, bot, BO)
-        await ada.says("/topic sourdough")
-        offer = ada.last()
-        await ada.taps("Write my lesson", offer)
+        offer = await ask_to_write(ada)
         await until(ada, offer, "Question 1 of 3")
         await bo.says("/topic Sourdough")
         await bo.taps("Start it", bo.last())
@@ -118,9 +126,7 @@ async def test_a_model_that_fails_is_said_plainly_and_a_retry_writes_it(
     llm.script(error(500), error(500))  # the client's one retry fails too
     async with bot_with_model(tg, llm, tmp_path) as bot:
         ada = Learner(tg, bot, ADA)
-        await ada.says("/topic sourdough")
-        offer = ada.last()
-        await ada.taps("Write my lesson", offer)
+        offer = await ask_to_write(ada)
         failed = await until(ada, offer, "No lesson on")
         assert "I couldn't reach the model just now" in failed.text
         assert "didn't count against your lessons" in failed.text
@@ -132,9 +138,7 @@ async def test_a_model_that_fails_is_said_plainly_and_a_retry_writes_it(
 async def test_the_days_allowance_holds(tg: FakeTelegram, llm: FakeLLM, tmp_path: Path) -> None:
     async with bot_with_model(tg, llm, tmp_path, topic_daily=1) as bot:
         ada = Learner(tg, bot, ADA)
-        await ada.says("/topic sourdough")
-        offer = ada.last()
-        await ada.taps("Write my lesson", offer)
+        offer = await ask_to_write(ada)
         await until(ada, offer, "Question 1 of 3")
         await ada.says("/topic kombucha")
         assert "You've had 1 new lesson written in the last day" in ada.last().text
@@ -147,9 +151,7 @@ async def test_a_write_cut_short_by_a_stop_is_finished_after_the_restart(
     llm.script(delay(30))  # the model is still writing when the bot stops
     async with bot_with_model(tg, llm, tmp_path) as bot:
         ada = Learner(tg, bot, ADA)
-        await ada.says("/topic sourdough")
-        offer = ada.last()
-        await ada.taps("Write my lesson", offer)
+        offer = await ask_to_write(ada)
         await tg.wait_for_async(lambda _: len(llm.requests) == 1, 5)
         bot.errors.clear()
     async with bot_with_model(tg, llm, tmp_path) as bot:
@@ -164,9 +166,7 @@ async def test_a_model_that_takes_too_long_is_said_plainly(
     llm.script(delay(5), delay(5))  # each request, and the client's one retry, time out
     async with bot_with_model(tg, llm, tmp_path, wait=0.4) as bot:
         ada = Learner(tg, bot, ADA)
-        await ada.says("/topic sourdough")
-        offer = ada.last()
-        await ada.taps("Write my lesson", offer)
+        offer = await ask_to_write(ada)
         failed = await until(ada, offer, "No lesson on")
         assert "The model took too long to answer" in failed.text
         assert "Try again" in ada.buttons(ada.now(offer))
