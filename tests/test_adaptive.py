@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.content import Library, Verdict
+from bot.core import judge, memory, review
 from bot.core import lesson as engine
-from bot.core import memory, review
 from bot.core.model import CardInfo, CardKey, Grade, History, Phase, Rating, Target
 from bot.core.say import (
     Ask,
@@ -36,7 +36,7 @@ def start(library: Library) -> Turn:
 
 def tap(library: Library, turn: Turn, option: str, history: History | None = None) -> Turn:
     p = turn.position
-    result = engine.answer(library, p, p.seq, p.course_id, p.step, p.question, option, NOW, history)
+    result = judge.answer(library, p, p.seq, p.course_id, p.step, p.question, option, NOW, history)
     assert isinstance(result, Turn), result
     return result
 
@@ -116,7 +116,7 @@ def test_every_second_miss_in_every_question_gets_a_repair_it_has_not_read(
                         turn = replace(turn, position=p)
                         for choice in (first, second):
                             p = turn.position
-                            turn = engine.answer(
+                            turn = judge.answer(
                                 library, p, p.seq, course.id, step.number, index, choice, NOW
                             )
                         repair = next(s for s in turn.say if isinstance(s, Repair))
@@ -137,7 +137,7 @@ def test_a_missed_check_is_asked_again_in_a_new_order_then_marked(library: Libra
     assert kinds(missed_again) == ["Note:marked", "Bridge", "Ask"]
     assert missed_again.ratings == (Rating(WHICH_WAY_CHECK, Grade.AGAIN),)
     p = missed_check.position
-    skipped = engine.skip_check(library, p, p.seq)
+    skipped = judge.skip_check(library, p, p.seq)
     assert isinstance(skipped, Turn) and kinds(skipped) == ["Note:skipped", "Bridge", "Ask"]
     assert skipped.ratings == (Rating(WHICH_WAY_CHECK, Grade.AGAIN),)
 
@@ -148,21 +148,21 @@ def test_a_check_missed_before_answers_went_straight_on_can_still_be_retried(
     """A position saved in the old "missed check" phase still has live buttons."""
     twice = tap(library, tap(library, start(library), "c"), "c")
     p = replace(twice.position, phase=Phase.CHECK_MISSED, seq=twice.position.seq + 1)
-    again = engine.retry_check(library, p, p.seq)
+    again = judge.retry_check(library, p, p.seq)
     assert isinstance(again, Turn) and kinds(again) == ["Ask"]
-    skipped = engine.skip_check(library, p, p.seq)
+    skipped = judge.skip_check(library, p, p.seq)
     assert isinstance(skipped, Turn) and skipped.position.question == 1
 
 
 def test_a_check_can_be_skipped_straight_away(library: Library) -> None:
     twice = tap(library, tap(library, start(library), "d"), "d")
-    skipped = engine.skip_check(library, twice.position, twice.position.seq)
+    skipped = judge.skip_check(library, twice.position, twice.position.seq)
     assert isinstance(skipped, Turn) and skipped.position.question == 1
 
 
 def test_skip_is_refused_on_an_ordinary_question(library: Library) -> None:
     turn = start(library)
-    assert engine.skip_check(library, turn.position, turn.position.seq) is engine.Refusal.UNKNOWN
+    assert judge.skip_check(library, turn.position, turn.position.seq) is engine.Refusal.UNKNOWN
 
 
 def test_a_right_answer_on_a_concept_missed_before_is_confirmed_by_the_check(
@@ -254,7 +254,7 @@ def test_the_end_of_a_step_nudges_when_reviews_are_due(library: Library) -> None
     turn = start(library)
     for _question in range(3):
         p = turn.position
-        turn = engine.answer(
+        turn = judge.answer(
             library, p, p.seq, COURSE, STEP, p.question, right_option(turn), NOW, None, 3
         )
     assert turn.say[-1] == ReviewNudge(3)

@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from bot.content import Library, Verdict
+from bot.core import judge
 from bot.core import lesson as engine
 from bot.core.model import History, Phase, Refusal, Target
 from bot.core.progress import StepStatus, step_menu
@@ -41,9 +42,7 @@ def answer_current(
     library: Library, turn: Turn, option_id: str, history: History | None = None
 ) -> Turn | Refusal:
     p = turn.position
-    return engine.answer(
-        library, p, p.seq, p.course_id, p.step, p.question, option_id, NOW, history
-    )
+    return judge.answer(library, p, p.seq, p.course_id, p.step, p.question, option_id, NOW, history)
 
 
 def test_opening_a_step_shows_its_intro_then_the_first_question(library: Library) -> None:
@@ -132,7 +131,7 @@ def settle(
         history = replace(history, answers=(*history.answers, turn.answer))
         if turn.position.question != asked or turn.position.phase is Phase.FINISHED:
             return turn, history
-    skipped = engine.skip_check(library, turn.position, turn.position.seq, history, NOW)
+    skipped = judge.skip_check(library, turn.position, turn.position.seq, history, NOW)
     assert isinstance(skipped, Turn), skipped
     return skipped, history
 
@@ -184,16 +183,16 @@ def test_a_second_tap_on_the_same_question_counts_once(library: Library) -> None
     first = answer_current(library, turn, "b")
     assert isinstance(first, Turn)
     p = turn.position
-    again = engine.answer(library, first.position, p.seq, COURSE, SEED_STEP, 0, "a", NOW)
+    again = judge.answer(library, first.position, p.seq, COURSE, SEED_STEP, 0, "a", NOW)
     assert again is Refusal.ALREADY_COUNTED
 
 
 def test_a_tap_on_an_older_question_changes_nothing(library: Library) -> None:
     turns = play_step(library, ["b", "a"])
     now_at = turns[-1].position
-    old = engine.answer(library, now_at, turns[0].position.seq, COURSE, SEED_STEP, 0, "b", NOW)
+    old = judge.answer(library, now_at, turns[0].position.seq, COURSE, SEED_STEP, 0, "b", NOW)
     assert old is Refusal.OUTDATED
-    old_skip = engine.skip_check(library, now_at, turns[0].position.seq)
+    old_skip = judge.skip_check(library, now_at, turns[0].position.seq)
     assert old_skip is Refusal.OUTDATED
 
 
@@ -205,18 +204,18 @@ def test_a_tap_naming_something_that_does_not_exist_is_unknown(
     library: Library, course: str, step: int, question: int, option: str
 ) -> None:
     p = start(library).position
-    assert engine.answer(library, p, p.seq, course, step, question, option, NOW) is Refusal.UNKNOWN
+    assert judge.answer(library, p, p.seq, course, step, question, option, NOW) is Refusal.UNKNOWN
 
 
 def test_a_tap_from_the_future_is_unknown(library: Library) -> None:
     p = start(library).position
-    result = engine.answer(library, p, p.seq + 5, COURSE, SEED_STEP, 0, "b", NOW)
+    result = judge.answer(library, p, p.seq + 5, COURSE, SEED_STEP, 0, "b", NOW)
     assert result is Refusal.UNKNOWN
 
 
 def test_a_live_seq_on_the_wrong_question_is_unknown(library: Library) -> None:
     p = start(library).position
-    assert engine.answer(library, p, p.seq, COURSE, SEED_STEP, 2, "b", NOW) is Refusal.UNKNOWN
+    assert judge.answer(library, p, p.seq, COURSE, SEED_STEP, 2, "b", NOW) is Refusal.UNKNOWN
 
 
 def test_resume_shows_the_open_question_with_live_buttons(library: Library) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import Library, Verdict
+from bot.core import judge
 from bot.core import lesson as engine
 from bot.core.model import Learner, Phase, Position
 from bot.core.say import Turn
@@ -49,7 +50,7 @@ def test_a_turn_is_saved_and_read_back_after_reopening(library: Library, tmp_pat
     assert isinstance(opened, Turn)
     store.save_turn(ADA, opened, NOW)
     p = opened.position
-    answered = engine.answer(library, p, p.seq, p.course_id, p.step, 0, "c", NOW)
+    answered = judge.answer(library, p, p.seq, p.course_id, p.step, 0, "c", NOW)
     assert isinstance(answered, Turn)
     store.save_turn(ADA, answered, NOW)
     store.close()
@@ -95,7 +96,7 @@ def test_a_failed_write_leaves_nothing_half_saved(fresh_store: Store, library: L
         "create trigger full before insert on answers begin select raise(abort, 'disk full'); end"
     )
     p = opened.position
-    answered = engine.answer(library, p, p.seq, p.course_id, 4, 0, "b", NOW)
+    answered = judge.answer(library, p, p.seq, p.course_id, 4, 0, "b", NOW)
     with pytest.raises(sqlite3.IntegrityError, match="disk full"):
         fresh_store.save_turn(ADA, answered, NOW)
     assert fresh_store.positions.current(ADA) is None
@@ -106,7 +107,7 @@ def test_ratings_become_cards_due_when_fsrs_says(fresh_store: Store, library: Li
 
     opened = engine.open_step(library.course("neural-networks"), 4, None)
     p = opened.position
-    right = engine.answer(library, p, p.seq, p.course_id, 4, 0, "b", NOW)
+    right = judge.answer(library, p, p.seq, p.course_id, 4, 0, "b", NOW)
     fresh_store.save_turn(ADA, right, NOW)
     (card,) = fresh_store.records.cards(ADA)
     assert card.key.id == "neural-networks/4/which-way/question"

@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 
 from bot.content import Course, Library
-from bot.core import lesson, review
+from bot.core import judge, lesson, review
 from bot.core.dates import zone_or_utc
 from bot.core.model import History, Learner, Phase, Position, Refusal
 from bot.core.plan import active_streak
@@ -128,7 +128,7 @@ class Lessons:
     ) -> Reply:
         def decide(p: Position | None, now: datetime) -> Turn | Refusal:
             history, due = self._reader(learner, p), self._due_count(learner, now)
-            return lesson.answer(
+            return judge.answer(
                 self.library, p, seq, course_id, step, question, option, now, history, due
             )
 
@@ -161,13 +161,13 @@ class Lessons:
         return self._turn(learner, decide, tapped_at, drop_buttons=True)
 
     def retry_check(self, learner: Learner, seq: int, tapped_at: datetime | None = None) -> Reply:
-        decide: Decide = lambda p, _: lesson.retry_check(self.library, p, seq)  # noqa: E731
+        decide: Decide = lambda p, _: judge.retry_check(self.library, p, seq)  # noqa: E731
         return self._turn(learner, decide, tapped_at, drop_buttons=True)
 
     def skip(self, learner: Learner, seq: int, tapped_at: datetime | None = None) -> Reply:
         def decide(p: Position | None, now: datetime) -> Turn | Refusal:
             history, due = self._reader(learner, p), self._due_count(learner, now)
-            return lesson.skip_check(self.library, p, seq, history, now, due)
+            return judge.skip_check(self.library, p, seq, history, now, due)
 
         return self._turn(learner, decide, tapped_at, drop_buttons=True)
 
