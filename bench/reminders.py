@@ -25,7 +25,6 @@ import argparse
 import bisect
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,17 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from startup import CONTENT, ROOT, ids, peak_rss_mib, people_rows, with_header, write_results
+from startup import (
+    CONTENT,
+    ROOT,
+    ids,
+    memory_mib,
+    peak_rss_mib,
+    people_rows,
+    stop,
+    with_header,
+    write_results,
+)
 
 from bot.content.checks import load_checked
 from bot.core.model import Learner, Schedule
@@ -87,16 +96,6 @@ def build(path: Path, n: int) -> datetime:
     return due
 
 
-def rss_mib(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
-
-
 def busiest(times: list[float], window: float) -> tuple[int, float]:
     """The most calls in any `window` seconds (half-open), and when that window starts."""
     best, at = 0, times[0] if times else 0.0
@@ -143,7 +142,7 @@ def run(args: argparse.Namespace, folder: Path) -> list[str]:
                 while time.monotonic() < stop_at:
                     if process.poll() is not None:
                         raise RuntimeError(f"the bot exited with {process.returncode}; see {log}")
-                    rss = rss_mib(process.pid)
+                    rss = memory_mib(process.pid, "VmRSS")
                     if rss is not None:
                         samples.append((time.time() - started, rss))
                     sent = len(tg.calls_to("sendMessage"))
@@ -156,13 +155,7 @@ def run(args: argparse.Namespace, folder: Path) -> list[str]:
                 time.sleep(1.0)  # anything still on its way, and a sample after the last one
                 peak = peak_rss_mib(process.pid)
             finally:
-                if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(5)
+                stop(process)
         calls = tg.calls_to("sendMessage")
         arrived = sorted(tg.arrivals)
         refused = len(tg.refusals)

@@ -172,14 +172,30 @@ class Run:
     exit_code: int | None
 
 
-def peak_rss_mib(pid: int) -> float | None:
+def memory_mib(pid: int, field: str = "VmHWM") -> float | None:
+    """A process's memory from /proc, in MiB: its peak RSS (VmHWM) or its RSS now (VmRSS)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return None
+
+
+def peak_rss_mib(pid: int) -> float | None:
+    return memory_mib(pid, "VmHWM")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM as an operator's stop would send, then SIGKILL if it is not gone in 20 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
 
 
 def start_once(
@@ -223,13 +239,7 @@ def start_once(
                 time.sleep(0.2)  # a moment past the first poll, then read the peak RSS
                 rss = peak_rss_mib(process.pid)
             finally:
-                if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(5)
+                stop(process)
         return Run(seconds, rss, due_now, process.returncode)
     finally:
         tg.stop()
