@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.content import Course, Library
-from bot.views import callbacks
+from bot.views import callbacks, menus
 from bot.views.lesson import WRITTEN_NOTE
 from bot.views.message import Button, Message, esc
 
@@ -62,14 +62,11 @@ def offer(text: str, request_id: int) -> Message:
 
 
 def noted(text: str, library: Library) -> Message:
-    rows = [
-        (Button(c.title, callbacks.encode(callbacks.OpenCourse(c.id))),) for c in library.courses
-    ]
     return Message(
         f"💡 I don't have a lesson on <b>{esc(text)}</b> yet, and I can't write new ones here. "
         "I've noted that you asked: it helps decide what gets written next. This is what I can "
         "teach now:",
-        tuple(rows),
+        menus.course_buttons(library),
     )
 
 
